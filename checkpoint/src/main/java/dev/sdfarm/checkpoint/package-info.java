@@ -1,0 +1,2 @@
+/** Checkpoints. */
+package dev.sdfarm.checkpoint;

@@ -1,0 +1,2 @@
+/** The farm's shared contract. */
+package dev.sdfarm.core;
