@@ -3,11 +3,10 @@ package dev.sdfarm.converter;
 import io.quarkus.picocli.runtime.annotations.TopCommand;
 import picocli.CommandLine.Command;
 
+/** The {@code sdfarm} checkpoint tools. */
 @TopCommand
-@Command(name = "sdfarm", mixinStandardHelpOptions = true, description = "sdfarm converter")
-public class SdfarmCommand implements Runnable {
-    @Override
-    public void run() {
-        System.out.println("hello");
-    }
+@Command(name = "sdfarm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Inspect, slim and synthesize Stable Diffusion checkpoints.",
+        subcommands = {})
+public class SdfarmCommand {
 }
