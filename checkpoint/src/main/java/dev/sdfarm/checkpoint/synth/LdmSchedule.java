@@ -7,8 +7,8 @@ import java.util.Map;
  * The sampling-schedule buffers an LDM checkpoint stores, computed as LDM's {@code register_schedule} does
  * for the "linear" schedule (linear in sqrt(beta)) in float64 and then rounded to float32.
  */
-public final class ScheduleBuffers {
-    private ScheduleBuffers() {
+public final class LdmSchedule {
+    private LdmSchedule() {
     }
 
     /**
@@ -17,7 +17,7 @@ public final class ScheduleBuffers {
      * @param linearStart beta at t=0 (SD1.x/2.x: 0.00085)
      * @param linearEnd   beta at t=999 (SD1.x/2.x: 0.012)
      */
-    public static Map<String, float[]> ldm(int timesteps, double linearStart, double linearEnd) {
+    public static Map<String, float[]> values(int timesteps, double linearStart, double linearEnd) {
         double[] betas = new double[timesteps];
         double a = Math.sqrt(linearStart);
         double b = Math.sqrt(linearEnd);

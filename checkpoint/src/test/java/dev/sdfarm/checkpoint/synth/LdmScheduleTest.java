@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class ScheduleBuffersTest {
+class LdmScheduleTest {
     @Test
     @SuppressWarnings("unchecked")
     void matchesLdmRegisterScheduleBitForBit() {
         Map<String, List<String>> expected = (Map<String, List<String>>) StrictJson.parse(
                 TestBytes.resource("synth/schedule-sd1.json"));
-        Map<String, float[]> ours = ScheduleBuffers.ldm(1000, 0.00085, 0.012);
+        Map<String, float[]> ours = LdmSchedule.values(1000, 0.00085, 0.012);
         assertEquals(expected.keySet(), ours.keySet());
         int mismatches = 0;
         StringBuilder first = new StringBuilder();
