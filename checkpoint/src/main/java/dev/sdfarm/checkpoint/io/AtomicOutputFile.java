@@ -52,7 +52,7 @@ public final class AtomicOutputFile implements AutoCloseable {
     private final FileChannel channel;
     private final boolean direct;
     private final int align;
-    private final MessageDigest digest = FileHashing.sha256();
+    private final MessageDigest digest;
     private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
     private final BlockingQueue<ByteBuffer> toHash = new ArrayBlockingQueue<>(BUFFERS + 1);
     private final BlockingQueue<ByteBuffer> toWrite = new ArrayBlockingQueue<>(BUFFERS + 1);
@@ -68,7 +68,9 @@ public final class AtomicOutputFile implements AutoCloseable {
 
     private static final ByteBuffer END = ByteBuffer.allocate(0);
 
-    private AtomicOutputFile(Path target, Path temp, boolean overwrite, FileChannel channel, boolean direct, int align) {
+    private AtomicOutputFile(Path target, Path temp, boolean overwrite, FileChannel channel, boolean direct, int align,
+                             boolean hash) {
+        this.digest = hash ? FileHashing.sha256() : null;
         this.target = target;
         this.temp = temp;
         this.overwrite = overwrite;
@@ -89,6 +91,15 @@ public final class AtomicOutputFile implements AutoCloseable {
      * @throws OutputExistsException if the target exists and {@code overwrite} is false
      */
     public static AtomicOutputFile create(Path target, boolean overwrite) throws IOException {
+        return create(target, overwrite, true);
+    }
+
+    /**
+     * Starts writing {@code target}, optionally without hashing (for outputs whose hash nobody needs).
+     *
+     * @throws OutputExistsException if the target exists and {@code overwrite} is false
+     */
+    public static AtomicOutputFile create(Path target, boolean overwrite, boolean hash) throws IOException {
         Path abs = target.toAbsolutePath();
         if (!overwrite && Files.exists(abs)) {
             throw new OutputExistsException(target, "output " + target + " already exists");
@@ -101,10 +112,10 @@ public final class AtomicOutputFile implements AutoCloseable {
         try {
             FileChannel ch = openDirect(temp);
             if (ch != null) {
-                return new AtomicOutputFile(abs, temp, overwrite, ch, true, blockSize(dir));
+                return new AtomicOutputFile(abs, temp, overwrite, ch, true, blockSize(dir), hash);
             }
             ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            return new AtomicOutputFile(abs, temp, overwrite, ch, false, 4096);
+            return new AtomicOutputFile(abs, temp, overwrite, ch, false, 4096, hash);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temp);
             PENDING.remove(temp);
@@ -187,7 +198,9 @@ public final class AtomicOutputFile implements AutoCloseable {
                     toWrite.put(END);
                     return;
                 }
-                digest.update(b.duplicate());
+                if (digest != null) {
+                    digest.update(b.duplicate());
+                }
                 toWrite.put(b);
             }
         } catch (Throwable t) {
@@ -278,7 +291,7 @@ public final class AtomicOutputFile implements AutoCloseable {
      * Finishes the file: waits for all bytes to be written, trims block padding, forces the data to disk,
      * renames the file to the target (replacing it only if overwriting was allowed) and syncs the directory.
      *
-     * @return lower-case hex sha256 of the file's bytes
+     * @return lower-case hex sha256 of the file's bytes, or null when created without hashing
      */
     public String commit() throws IOException {
         if (committed || closed) {
@@ -309,7 +322,7 @@ public final class AtomicOutputFile implements AutoCloseable {
         PENDING.remove(temp);
         syncDirectory(target.getParent());
         committed = true;
-        sha256 = HexFormat.of().formatHex(digest.digest());
+        sha256 = digest == null ? null : HexFormat.of().formatHex(digest.digest());
         return sha256;
     }
 

@@ -56,6 +56,7 @@ public final class Slimmer {
             Provenance provenance = Provenance.of(sha, in.getFileName().toString(), opts.operations(vaeSha));
 
             Map<String, LongAdder> overflows = new LinkedHashMap<>();
+            List<String> notes = new ArrayList<>(plan.actions());
             String outSha;
             long outBytes;
             try (AtomicOutputFile file = AtomicOutputFile.create(out, overwrite)) {
@@ -64,7 +65,7 @@ public final class Slimmer {
                     metadata.putAll(new java.util.TreeMap<>(opts.metadata()));
                     writeSafetensors(plan, provenance.addTo(metadata), file.sink(), overflows, progress);
                 } else {
-                    TorchOutput.write(cp, plan, provenance, opts, file.sink(), overflows, progress);
+                    TorchOutput.write(cp, plan, provenance, opts, file.sink(), overflows, notes, progress);
                 }
                 outSha = file.commit();
                 outBytes = file.size();
@@ -81,7 +82,7 @@ public final class Slimmer {
                         + ". Keep that component at higher precision (--unet/--text-encoder/--vae copy) if it matters");
             }
             return new SlimResult(in, out, sha, outSha, cp.fileSize(), outBytes, cp.tensors().size(),
-                    plan.tensors().size(), overflowCount, plan.actions(), warnings,
+                    plan.tensors().size(), overflowCount, notes, warnings,
                     (System.nanoTime() - start) / 1e9);
         }
     }
