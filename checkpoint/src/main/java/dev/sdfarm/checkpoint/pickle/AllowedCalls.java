@@ -27,13 +27,13 @@ final class AllowedCalls {
 
     Object reduce(Object func, Object argsObject) {
         if (!(func instanceof PyGlobal g)) {
-            throw u.malformed("REDUCE calls a " + PyValues.typeName(func) + "; only allowed functions can be called");
+            throw u.malformed("REDUCE calls " + PyValues.withArticle(func) + "; only allowed functions can be called");
         }
         PickleAllowList.Role role = PickleAllowList.roleOf(g)
                 .orElseThrow(() -> u.unsafe("REDUCE calls " + g.qualifiedName() + ", which is not allowed",
                         g.qualifiedName()));
         if (!(argsObject instanceof PyTuple args)) {
-            throw u.malformed("REDUCE arguments for " + g + " are a " + PyValues.typeName(argsObject)
+            throw u.malformed("REDUCE arguments for " + g + " are " + PyValues.withArticle(argsObject)
                     + ", not a tuple");
         }
         return switch (role) {
@@ -89,7 +89,7 @@ final class AllowedCalls {
             throw u.malformed(fn + " takes 6 or 7 arguments, got " + args.size());
         }
         if (!(args.get(0) instanceof TorchStorageRef ref)) {
-            throw u.malformed(fn + " needs a storage as its first argument, got a " + PyValues.typeName(args.get(0)));
+            throw u.malformed(fn + " needs a storage as its first argument, got " + PyValues.withArticle(args.get(0)));
         }
         long offset = nonNegativeLong(args.get(1), fn + " storage offset");
         long[] shape = longs(args.get(2), fn + " size");
@@ -98,11 +98,11 @@ final class AllowedCalls {
             throw u.malformed(fn + " has a size of rank " + shape.length + " but a stride of rank " + strides.length);
         }
         if (!(args.get(4) instanceof Boolean)) {
-            throw u.malformed(fn + " requires_grad is a " + PyValues.typeName(args.get(4)) + ", not a bool");
+            throw u.malformed(fn + " requires_grad is " + PyValues.withArticle(args.get(4)) + ", not a bool");
         }
         requireEmptyHooks(args.get(5), fn);
         if (args.size() == 7 && !(args.get(6) instanceof PyDict) && args.get(6) != PyNone.NONE) {
-            throw u.malformed(fn + " metadata is a " + PyValues.typeName(args.get(6)) + ", not a dict");
+            throw u.malformed(fn + " metadata is " + PyValues.withArticle(args.get(6)) + ", not a dict");
         }
         Storage storage = ref.storage();
         checkView(storage, offset, shape, strides);
@@ -152,10 +152,10 @@ final class AllowedCalls {
             throw u.malformed(g + " takes " + arity + " arguments, got " + args.size());
         }
         if (!(args.get(0) instanceof StoredTensor t)) {
-            throw u.malformed(g + " needs a tensor as its first argument, got a " + PyValues.typeName(args.get(0)));
+            throw u.malformed(g + " needs a tensor as its first argument, got " + PyValues.withArticle(args.get(0)));
         }
         if (!(args.get(1) instanceof Boolean)) {
-            throw u.malformed(g + " requires_grad is a " + PyValues.typeName(args.get(1)) + ", not a bool");
+            throw u.malformed(g + " requires_grad is " + PyValues.withArticle(args.get(1)) + ", not a bool");
         }
         requireEmptyHooks(args.get(2), g.qualifiedName());
         if (arity == 4 && !isEmptyState(args.get(3))) {
@@ -189,8 +189,8 @@ final class AllowedCalls {
         }
         PyBytes data = bytesArgument(args.get(1));
         if (data == null) {
-            throw u.unsupported("numpy scalar of dtype " + dtype.descr() + " holds a "
-                    + PyValues.typeName(args.get(1)) + " instead of raw bytes (object scalars are not read)");
+            throw u.unsupported("numpy scalar of dtype " + dtype.descr() + " holds "
+                    + PyValues.withArticle(args.get(1)) + " instead of raw bytes (object scalars are not read)");
         }
         if (dtype.itemSize() > 0 && data.length() != dtype.itemSize()) {
             throw u.malformed("numpy scalar of dtype " + dtype.descr() + " has " + data.length() + " bytes, expected "
@@ -280,7 +280,7 @@ final class AllowedCalls {
 
     Object newObject(Object cls, Object args) {
         if (!(cls instanceof PyGlobal g)) {
-            throw u.malformed("NEWOBJ on a " + PyValues.typeName(cls) + ", not a class");
+            throw u.malformed("NEWOBJ on " + PyValues.withArticle(cls) + ", not a class");
         }
         PickleAllowList.Role role = PickleAllowList.roleOf(g).orElse(null);
         if (role != PickleAllowList.Role.PARAMETER_DICT && role != PickleAllowList.Role.ORDERED_DICT) {
@@ -310,7 +310,7 @@ final class AllowedCalls {
             }
             case PyGlobal g -> throw u.unsafe("BUILD would set state on " + g.qualifiedName()
                     + "; setting attributes of a class or module can run code", g.qualifiedName());
-            default -> throw u.unsafe("BUILD would set state on a " + PyValues.typeName(target)
+            default -> throw u.unsafe("BUILD would set state on " + PyValues.withArticle(target)
                     + "; only dicts, ParameterDicts, numpy values and tensors accept state", null);
         }
     }
@@ -328,7 +328,7 @@ final class AllowedCalls {
             return;
         }
         if (!(attrs instanceof PyDict d)) {
-            throw u.malformed("BUILD state for a dict is a " + PyValues.typeName(attrs) + ", not a dict");
+            throw u.malformed("BUILD state for a dict is " + PyValues.withArticle(attrs) + ", not a dict");
         }
         for (Map.Entry<Object, Object> e : d.entries().entrySet()) {
             if (!(e.getKey() instanceof String name)) {
@@ -351,8 +351,8 @@ final class AllowedCalls {
         for (Map.Entry<Object, Object> e : params.entries().entrySet()) {
             Object v = e.getValue();
             if (!(v instanceof StoredTensor) && v != PyNone.NONE) {
-                throw u.malformed("ParameterDict entry " + PyValues.describe(e.getKey()) + " is a "
-                        + PyValues.typeName(v) + ", not a parameter");
+                throw u.malformed("ParameterDict entry " + PyValues.describe(e.getKey()) + " is "
+                        + PyValues.withArticle(v) + ", not a parameter");
             }
             u.putAll(target, new Object[] {e.getKey(), v});
         }
@@ -435,7 +435,7 @@ final class AllowedCalls {
 
     private long[] longs(Object v, String what) {
         if (!(v instanceof PyTuple t)) {
-            throw u.malformed(what + " is a " + PyValues.typeName(v) + ", not a tuple");
+            throw u.malformed(what + " is " + PyValues.withArticle(v) + ", not a tuple");
         }
         if (t.size() > u.limits().maxTensorRank()) {
             throw u.malformed(what + " has " + t.size() + " dimensions, more than " + u.limits().maxTensorRank());

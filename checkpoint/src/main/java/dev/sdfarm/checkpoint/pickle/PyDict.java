@@ -82,7 +82,7 @@ public final class PyDict {
             throw new NullPointerException("keys and values must not be null; use PyNone.NONE");
         }
         if (!PyValues.isHashable(key)) {
-            throw new IllegalArgumentException("a " + PyValues.typeName(key) + " cannot be a dict key");
+            throw new IllegalArgumentException(PyValues.withArticle(key) + " cannot be a dict key");
         }
         entries.put(new HashedKey(key), value);
     }

@@ -40,7 +40,7 @@ public final class PyFrozenSet {
                 throw new NullPointerException("set items must not be null; use PyNone.NONE");
             }
             if (!PyValues.isHashable(item)) {
-                throw new IllegalArgumentException("a " + PyValues.typeName(item) + " cannot be a set item");
+                throw new IllegalArgumentException(PyValues.withArticle(item) + " cannot be a set item");
             }
             set.add(new HashedKey(item));
         }

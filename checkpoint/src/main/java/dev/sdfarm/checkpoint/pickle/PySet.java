@@ -22,7 +22,7 @@ public final class PySet {
             throw new NullPointerException("set items must not be null; use PyNone.NONE");
         }
         if (!PyValues.isHashable(item)) {
-            throw new IllegalArgumentException("a " + PyValues.typeName(item) + " cannot be a set item");
+            throw new IllegalArgumentException(PyValues.withArticle(item) + " cannot be a set item");
         }
         keys.add(new HashedKey(item));
     }

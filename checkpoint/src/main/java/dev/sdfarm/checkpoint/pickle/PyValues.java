@@ -63,6 +63,12 @@ public final class PyValues {
         };
     }
 
+    /** The type name with an indefinite article, for messages: "a list", "an int", "an OrderedDict". */
+    public static String withArticle(Object v) {
+        String name = typeName(v);
+        return ("aeiouAEIOU".indexOf(name.charAt(0)) >= 0 ? "an " : "a ") + name;
+    }
+
     /** True when Python could use the value as a dict key or set item. */
     public static boolean isHashable(Object v) {
         return switch (v) {

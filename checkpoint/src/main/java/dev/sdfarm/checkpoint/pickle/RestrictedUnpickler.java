@@ -235,7 +235,7 @@ public final class RestrictedUnpickler {
                 Object[] items = popMark();
                 Object target = peek();
                 if (!(target instanceof PySet set)) {
-                    throw malformed("ADDITEMS on a " + PyValues.typeName(target) + ", not a set");
+                    throw malformed("ADDITEMS on " + PyValues.withArticle(target) + ", not a set");
                 }
                 for (Object item : items) {
                     requireHashable(item, "set item");
@@ -421,7 +421,7 @@ public final class RestrictedUnpickler {
     private PyList targetList() {
         Object target = peek();
         if (!(target instanceof PyList list)) {
-            throw malformed(Opcodes.name(opcode) + " on a " + PyValues.typeName(target) + ", not a list");
+            throw malformed(Opcodes.name(opcode) + " on " + PyValues.withArticle(target) + ", not a list");
         }
         return list;
     }
@@ -429,7 +429,7 @@ public final class RestrictedUnpickler {
     private PyDict targetDict() {
         Object target = peek();
         if (!(target instanceof PyDict d)) {
-            throw malformed(Opcodes.name(opcode) + " on a " + PyValues.typeName(target) + ", not a dict");
+            throw malformed(Opcodes.name(opcode) + " on " + PyValues.withArticle(target) + ", not a dict");
         }
         return d;
     }
@@ -456,7 +456,7 @@ public final class RestrictedUnpickler {
 
     void requireHashable(Object key, String what) {
         if (!PyValues.isHashable(key)) {
-            throw malformed("a " + PyValues.typeName(key) + " cannot be a " + what + " (it is unhashable)");
+            throw malformed(PyValues.withArticle(key) + " cannot be a " + what + " (it is unhashable)");
         }
         charge(PyValues.keyWeight(key));
     }

@@ -119,7 +119,7 @@ public final class TorchPickler {
             case PySet s -> saveSet(s, depth);
             case PyGlobal g -> saveGlobal(g.module(), g.name());
             case OutputTensor t -> saveTensor(t);
-            default -> throw new IllegalArgumentException("cannot pickle a " + PyValues.typeName(v));
+            default -> throw new IllegalArgumentException("cannot pickle " + PyValues.withArticle(v));
         }
     }
 

@@ -85,7 +85,7 @@ final class StateDictLayout {
             return Map.of();
         }
         if (!(root.get(METADATA_KEY) instanceof PyDict md)) {
-            throw new CheckpointException(METADATA_KEY + " is a " + PyValues.typeName(root.get(METADATA_KEY))
+            throw new CheckpointException(METADATA_KEY + " is " + PyValues.withArticle(root.get(METADATA_KEY))
                     + ", not a dict of strings", "key " + METADATA_KEY, "Remove or fix the entry");
         }
         Map<String, String> out = new LinkedHashMap<>();

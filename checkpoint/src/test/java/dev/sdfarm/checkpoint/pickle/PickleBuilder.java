@@ -4,94 +4,94 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** Assembles pickles opcode by opcode, for tests that need exact (and malformed) byte sequences. */
-final class PickleBuilder {
+public final class PickleBuilder {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-    static PickleBuilder proto2() {
+    public static PickleBuilder proto2() {
         return new PickleBuilder().op(0x80).raw(2);
     }
 
-    PickleBuilder op(int opcode) {
+    public PickleBuilder op(int opcode) {
         out.write(opcode);
         return this;
     }
 
-    PickleBuilder raw(int... bytes) {
+    public PickleBuilder raw(int... bytes) {
         for (int b : bytes) {
             out.write(b);
         }
         return this;
     }
 
-    PickleBuilder raw(byte[] bytes) {
+    public PickleBuilder raw(byte[] bytes) {
         out.writeBytes(bytes);
         return this;
     }
 
-    PickleBuilder le(long v, int n) {
+    public PickleBuilder le(long v, int n) {
         for (int i = 0; i < n; i++) {
             out.write((int) (v >>> (8 * i)));
         }
         return this;
     }
 
-    PickleBuilder text(String s) {
+    public PickleBuilder text(String s) {
         out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
         return this;
     }
 
-    PickleBuilder global(String module, String name) {
+    public PickleBuilder global(String module, String name) {
         return op('c').text(module + "\n" + name + "\n");
     }
 
-    PickleBuilder str(String s) {
+    public PickleBuilder str(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         return op('X').le(b.length, 4).raw(b);
     }
 
-    PickleBuilder int1(int v) {
+    public PickleBuilder int1(int v) {
         return op('K').raw(v);
     }
 
-    PickleBuilder binint(int v) {
+    public PickleBuilder binint(int v) {
         return op('J').le(v, 4);
     }
 
-    PickleBuilder mark() {
+    public PickleBuilder mark() {
         return op('(');
     }
 
-    PickleBuilder tuple() {
+    public PickleBuilder tuple() {
         return op('t');
     }
 
-    PickleBuilder emptyTuple() {
+    public PickleBuilder emptyTuple() {
         return op(')');
     }
 
-    PickleBuilder reduce() {
+    public PickleBuilder reduce() {
         return op('R');
     }
 
-    PickleBuilder put(int i) {
+    public PickleBuilder put(int i) {
         return op('q').raw(i);
     }
 
-    PickleBuilder get(int i) {
+    public PickleBuilder get(int i) {
         return op('h').raw(i);
     }
 
-    PickleBuilder stop() {
+    public PickleBuilder stop() {
         return op('.');
     }
 
     /** {@code ('storage', torch.<type>, key, 'cpu', numel)} followed by BINPERSID. */
-    PickleBuilder storage(String type, String key, int numel) {
+    public PickleBuilder storage(String type, String key, int numel) {
         return mark().str("storage").global("torch", type).str(key).str("cpu").binint(numel).tuple().op('Q');
     }
 
     /** A full {@code _rebuild_tensor_v2} call for a contiguous 1-d view. */
-    PickleBuilder tensor1d(String type, String key, int storageNumel, int offset, int size) {
+    public PickleBuilder tensor1d(String type, String key, int storageNumel, int offset, int size) {
         return global("torch._utils", "_rebuild_tensor_v2").mark()
                 .storage(type, key, storageNumel)
                 .binint(offset).binint(size).op(0x85).binint(1).op(0x85)
@@ -99,7 +99,7 @@ final class PickleBuilder {
                 .tuple().reduce();
     }
 
-    byte[] bytes() {
+    public byte[] bytes() {
         return out.toByteArray();
     }
 }
