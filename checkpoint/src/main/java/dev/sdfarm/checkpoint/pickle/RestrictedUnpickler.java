@@ -244,9 +244,6 @@ public final class RestrictedUnpickler {
             }
             case Opcodes.FROZENSET -> {
                 Object[] items = popMark();
-                for (Object item : items) {
-                    requireHashable(item, "frozenset item");
-                }
                 push(frozenSet(Arrays.asList(items)));
             }
             case Opcodes.PUT -> memoPut(parseMemoIndex(textLine(24)));
@@ -388,7 +385,8 @@ public final class RestrictedUnpickler {
 
     private long parseMemoIndex(byte[] line) {
         String s = new String(line, StandardCharsets.ISO_8859_1).trim();
-        if (!DECIMAL.matcher(s).matches() || s.length() > 19 || s.startsWith("-")) {
+        // Memo indexes are small counters; 18 digits always fit a long.
+        if (!DECIMAL.matcher(s).matches() || s.length() > 18 || s.startsWith("-")) {
             throw malformed("bad memo index '" + printable(s) + "'");
         }
         return Long.parseLong(s.startsWith("+") ? s.substring(1) : s);
@@ -406,11 +404,9 @@ public final class RestrictedUnpickler {
     }
 
     PyFrozenSet frozenSet(Iterable<?> items) {
-        long w = 0;
         for (Object item : items) {
-            w += PyValues.keyWeight(item);
+            requireHashable(item, "frozenset item");
         }
-        charge(w);
         PyFrozenSet f = PyFrozenSet.of(items);
         if (f.depth() > limits.maxNesting()) {
             throw tooLarge("frozensets nested more than " + limits.maxNesting() + " deep");

@@ -36,6 +36,7 @@ public final class TorchArchiveReader {
     /** Largest {@code data.pkl} read; SD checkpoints have pickles of a few hundred kilobytes. */
     static final int MAX_PICKLE_BYTES = 256 << 20;
     private static final int MAX_SMALL_RECORD = 4096;
+    private static final long MAX_DEFLATE_RATIO = 1032;
     private static final Pattern ENTRY_NAME =
             Pattern.compile("([^/]+)/(data\\.pkl|data/([0-9]+)|version|byteorder|\\.data/version|\\.data/serialization_id)");
     private static final String FIX_RESAVE = "Re-save the checkpoint with torch.save, or convert it to .safetensors";
@@ -179,6 +180,12 @@ public final class TorchArchiveReader {
             if (e.compressedSize() > maxSize + (maxSize >> 3) + 1024) {
                 throw new CheckpointException(e.name() + " is " + e.compressedSize() + " compressed bytes, more than "
                         + "sdfarm reads", where, "The archive is unusual or crafted; " + FIX_RESAVE);
+            }
+            // Deflate cannot expand data more than about 1032-fold; a larger claim is false, so refuse it before
+            // allocating the output.
+            if (e.size() > e.compressedSize() * MAX_DEFLATE_RATIO + 64) {
+                throw new CheckpointException(e.name() + " claims " + e.size() + " bytes from only "
+                        + e.compressedSize() + " compressed bytes", where, "The archive is damaged; download it again");
             }
             out = inflate(in.readBytes(e.dataOffset(), (int) e.compressedSize(), e.name()), (int) e.size(), where);
         } else {

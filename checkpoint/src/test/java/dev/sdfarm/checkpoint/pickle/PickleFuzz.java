@@ -77,6 +77,46 @@ public final class PickleFuzz {
         return b;
     }
 
+    /** Building blocks for generated pickles: values, containers, calls and the globals that give them meaning. */
+    private static final byte[][] PIECES = {
+            "X\u0007\u0000\u0000\u0000storage".getBytes(StandardCharsets.ISO_8859_1),
+            "X\u0001\u0000\u0000\u00000".getBytes(StandardCharsets.ISO_8859_1),
+            "X\u0003\u0000\u0000\u0000cpu".getBytes(StandardCharsets.ISO_8859_1),
+            "X\u0006\u0000\u0000\u0000latin1".getBytes(StandardCharsets.ISO_8859_1),
+            "X\u0002\u0000\u0000\u0000f8".getBytes(StandardCharsets.ISO_8859_1),
+            "X\u0001\u0000\u0000\u0000<".getBytes(StandardCharsets.ISO_8859_1),
+            "X\u000b\u0000\u0000\u0000_parameters".getBytes(StandardCharsets.ISO_8859_1),
+            "C\u0008\u0000\u0000\u0000\u0000\u0000\u0000\u00d0?".getBytes(StandardCharsets.ISO_8859_1),
+            "ctorch\nHalfStorage\n".getBytes(StandardCharsets.US_ASCII),
+            "ctorch\nSize\n".getBytes(StandardCharsets.US_ASCII),
+            "ctorch\nfloat16\n".getBytes(StandardCharsets.US_ASCII),
+            "ctorch._utils\n_rebuild_parameter\n".getBytes(StandardCharsets.US_ASCII),
+            "ctorch._utils\n_rebuild_parameter_with_state\n".getBytes(StandardCharsets.US_ASCII),
+            "cnumpy.core.multiarray\nscalar\n".getBytes(StandardCharsets.US_ASCII),
+            "cnumpy.core.multiarray\n_reconstruct\n".getBytes(StandardCharsets.US_ASCII),
+            "cnumpy\nndarray\n".getBytes(StandardCharsets.US_ASCII),
+            "c_codecs\nencode\n".getBytes(StandardCharsets.US_ASCII),
+            "c__builtin__\nfrozenset\n".getBytes(StandardCharsets.US_ASCII),
+            "c__builtin__\nbytes\n".getBytes(StandardCharsets.US_ASCII),
+            "cpytorch_lightning.callbacks.model_checkpoint\nModelCheckpoint\n".getBytes(StandardCharsets.US_ASCII),
+            {'K', 0}, {'K', 2}, {'K', 4}, {'J', -1, -1, -1, -1}, {(byte) 0x89}, {'G', 63, -16, 0, 0, 0, 0, 0, 0},
+            {'C', 2, 'a', 'b'}, {'U', 1, (byte) 0xe9},
+    };
+
+    /** A random sequence of opcodes and pieces between PROTO 2 and STOP: mostly invalid, all of it exploring. */
+    public byte[] generatePickle(int maxPieces) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(0x80);
+        out.write(2);
+        int n = 1 + random.nextInt(maxPieces);
+        for (int i = 0; i < n; i++) {
+            byte[][] from = random.nextInt(3) == 0 ? INSERTS : PIECES;
+            out.writeBytes(from[random.nextInt(from.length)]);
+        }
+        out.write('.');
+        return out.toByteArray();
+    }
+
     // ---- pickle-aware -----------------------------------------------------------------------------------------
 
     /** An opcode at {@code offset}; {@code lengthAt}/{@code lengthSize} locate its length field, if any. */

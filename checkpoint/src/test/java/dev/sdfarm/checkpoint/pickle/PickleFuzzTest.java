@@ -69,6 +69,16 @@ class PickleFuzzTest {
     }
 
     @Test
+    void generatedOpcodeSequencesEndInCheckpointExceptionOrSuccess() {
+        PickleFuzz fuzz = new PickleFuzz(42L);
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            for (int i = 0; i < 10_000; i++) {
+                runCase(fuzz.generatePickle(40), 42L, i);
+            }
+        });
+    }
+
+    @Test
     void mutatedParameterDictAndProtocol0And4PicklesEndInCheckpointExceptionOrSuccess() throws IOException {
         byte[] ti = dataPkl("textual_inversion.pt");
         byte[] p0 = java.nio.file.Files.readAllBytes(UnpicklerProtocolTest.resource("protocol0.pkl"));

@@ -281,6 +281,18 @@ class RestrictedUnpicklerTest {
     }
 
     @Test
+    void rejectsUnhashableFrozensetItemsFromEitherForm() {
+        malformed(PickleBuilder.proto2().global("builtins", "frozenset").op(']').op(']').op('a').op(0x85).reduce().stop());
+        malformed(PickleBuilder.proto2().mark().op(']').op(0x91).stop());
+    }
+
+    @Test
+    void rejectsMemoIndexesBeyondALong() {
+        malformed(new PickleBuilder().op('N').op('p').text("9999999999999999999\n").stop());
+        malformed(new PickleBuilder().op('g').text("-1\n").stop());
+    }
+
+    @Test
     void rejectsMemoReadBeforeWrite() {
         assertTrue(malformed(PickleBuilder.proto2().get(7).stop()).getMessage().contains("memo entry 7"));
     }

@@ -180,6 +180,15 @@ class TorchArchiveValidationTest {
     }
 
     @Test
+    void refusesDeflatedDataPklClaimingMoreThanDeflateCanExpandTo() {
+        RawZip z = valid().remove("archive/data.pkl").add("archive/data.pkl", pickle(), e -> {
+            e.method = 8;
+            e.centralSize = 100_000_000L;
+        });
+        refused(z.build(), "claims 100000000 bytes");
+    }
+
+    @Test
     void refusesOversizedDataPklBeforeReadingIt() {
         RawZip z = valid().remove("archive/data.pkl").add("archive/data.pkl", pickle(), e -> {
             e.centralSize = TorchArchiveReader.MAX_PICKLE_BYTES + 1L;

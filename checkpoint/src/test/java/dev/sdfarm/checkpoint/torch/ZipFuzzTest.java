@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class ZipFuzzTest {
     private static final int MUTATIONS = 10_000;
 
-    private static void runCase(byte[] archive, long seed, int iteration) {
+    static void runCase(byte[] archive, long seed, int iteration) {
         try {
             TorchContents c = TorchFixtures.read(archive);
             WeightsOnlyCheck.check(c.root());
@@ -49,7 +49,7 @@ class ZipFuzzTest {
         return regions;
     }
 
-    private static void fuzzStructure(byte[] valid, long seed, int count) throws IOException {
+    static void fuzzStructure(byte[] valid, long seed, int count) throws IOException {
         List<int[]> hot = structure(valid);
         PickleFuzz fuzz = new PickleFuzz(seed);
         for (int i = 0; i < count; i++) {
