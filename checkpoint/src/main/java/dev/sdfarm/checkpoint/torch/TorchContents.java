@@ -7,6 +7,11 @@ import java.util.Map;
 /**
  * What a torch archive holds, after the restricted unpickler rebuilt its object graph.
  *
+ * <p>Tensor leaves in {@code root} carry their names: the dotted path from the state dict for tensors in it
+ * (the same objects as in {@code tensors}), the dotted path from the root for others (such as optimizer state).
+ * The containers of {@code root} are mutable (see {@link dev.sdfarm.checkpoint.pickle.PyDict}); {@code extras}
+ * holds the same objects.
+ *
  * @param root          the unpickled object graph; tensors appear in it as {@link StoredTensor} leaves
  * @param archiveName   the archive's top folder (the {@code <prefix>} of {@code <prefix>/data.pkl})
  * @param stateDictPath keys from the root to the state dict: {@code ["state_dict"]} for Lightning/LDM
