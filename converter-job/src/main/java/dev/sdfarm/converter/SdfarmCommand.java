@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
 @TopCommand
 @Command(name = "sdfarm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Inspect, slim and synthesize Stable Diffusion checkpoints.",
-        subcommands = {})
+        subcommands = {InspectCommand.class, ConvertCommand.class, BulkCommand.class, SynthCommand.class})
 public class SdfarmCommand {
 }

@@ -102,7 +102,7 @@ public final class AtomicOutputFile implements AutoCloseable {
     public static AtomicOutputFile create(Path target, boolean overwrite, boolean hash) throws IOException {
         Path abs = target.toAbsolutePath();
         if (!overwrite && Files.exists(abs)) {
-            throw new OutputExistsException(target, "output " + target + " already exists");
+            throw new OutputExistsException(target, "output " + target + " already exists; pass --force to replace it");
         }
         Path dir = abs.getParent();
         Files.createDirectories(dir);
@@ -317,7 +317,7 @@ public final class AtomicOutputFile implements AutoCloseable {
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException("cannot rename " + temp + " to " + target + " atomically", e);
         } catch (FileAlreadyExistsException e) {
-            throw new OutputExistsException(target, "output " + target + " already exists");
+            throw new OutputExistsException(target, "output " + target + " already exists; pass --force to replace it");
         }
         PENDING.remove(temp);
         syncDirectory(target.getParent());

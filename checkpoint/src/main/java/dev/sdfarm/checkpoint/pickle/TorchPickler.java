@@ -87,6 +87,23 @@ public final class TorchPickler {
                     + "pickle: " + list + (refused.size() > 5 ? "; ..." : ""), refused.get(0).path(),
                     "Drop these entries or convert them to plain values before writing");
         }
+        return write(graph);
+    }
+
+    /**
+     * Pickles training state as Lightning checkpoints carry it: on top of everything weights-only graphs may
+     * hold, allow-listed class tokens (Lightning's {@code ModelCheckpoint}, e.g. as a dict key) and numpy
+     * scalars. The result is readable by sdfarm's and AUTOMATIC1111's restricted unpicklers, not by torch's
+     * weights-only loader. Used to synthesize realistic training checkpoints.
+     *
+     * @throws IllegalArgumentException for a token that is not on the {@link PickleAllowList}
+     */
+    public static Result pickleTrainingState(Object graph) {
+        Objects.requireNonNull(graph);
+        return write(graph);
+    }
+
+    private static Result write(Object graph) {
         TorchPickler p = new TorchPickler();
         p.out.write(Opcodes.PROTO);
         p.out.write(2);
@@ -117,7 +134,13 @@ public final class TorchPickler {
             case PyList l -> saveList(l, depth);
             case PyDict d -> saveDict(d, depth);
             case PySet s -> saveSet(s, depth);
-            case PyGlobal g -> saveGlobal(g.module(), g.name());
+            case PyGlobal g -> {
+                if (PickleAllowList.roleOf(g).isEmpty()) {
+                    throw new IllegalArgumentException(g + " is not on the allow-list");
+                }
+                saveGlobal(g.module(), g.name());
+            }
+            case NumpyScalar n -> saveNumpyScalar(n, depth);
             case OutputTensor t -> saveTensor(t);
             default -> throw new IllegalArgumentException("cannot pickle " + PyValues.withArticle(v));
         }
@@ -189,6 +212,23 @@ public final class TorchPickler {
             return true;
         }
         return false;
+    }
+
+    /**
+     * As numpy pickles a scalar: {@code numpy.core.multiarray.scalar(dtype, bytes)}, the dtype made by
+     * {@code numpy.dtype(type, False, True)} and given its byte order by BUILD.
+     */
+    private void saveNumpyScalar(NumpyScalar n, int depth) {
+        saveGlobal("numpy.core.multiarray", "scalar");
+        saveGlobal("numpy", "dtype");
+        saveTuple(PyTuple.of(n.dtype().typeString(), Boolean.FALSE, Boolean.TRUE), depth + 1);
+        out.write(Opcodes.REDUCE);
+        String order = String.valueOf(n.dtype().byteOrder() == '=' ? '<' : n.dtype().byteOrder());
+        saveTuple(PyTuple.of(3L, order, PyNone.NONE, PyNone.NONE, PyNone.NONE, -1L, -1L, 0L), depth + 1);
+        out.write(Opcodes.BUILD);
+        saveBytes(n.data(), depth + 1);
+        out.write(Opcodes.TUPLE2);
+        out.write(Opcodes.REDUCE);
     }
 
     /** Protocol 2 bytes: {@code _codecs.encode(latin-1 str, 'latin1')}. */

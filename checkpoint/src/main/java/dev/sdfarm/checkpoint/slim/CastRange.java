@@ -64,6 +64,7 @@ final class CastRange implements TensorData {
             if (out == null) {
                 sink.write(in);
             } else {
+                out.clear();
                 long bad = PrecisionCast.cast(MemorySegment.ofBuffer(in), 0, from, MemorySegment.ofBuffer(out), 0, to, k);
                 if (bad != 0) {
                     overflows.add(bad);

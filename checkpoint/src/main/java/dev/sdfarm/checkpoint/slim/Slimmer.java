@@ -42,7 +42,7 @@ public final class Slimmer {
         long start = System.nanoTime();
         refuseOverwritingInputs(in, out, opts);
         if (!overwrite && Files.exists(out)) {
-            throw new OutputExistsException(out, "output " + out + " already exists");
+            throw new OutputExistsException(out, "output " + out + " already exists; pass --force to replace it");
         }
         try (Checkpoint cp = Checkpoint.open(in);
              Checkpoint vae = opts.bakeVae() == null ? null : Checkpoint.open(opts.bakeVae())) {

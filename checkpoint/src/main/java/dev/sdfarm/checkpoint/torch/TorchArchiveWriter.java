@@ -114,8 +114,19 @@ public final class TorchArchiveWriter {
      * @throws IOException              from the sink, or when a storage's data emits the wrong number of bytes
      */
     public long write(Object graph, ByteSink sink) throws IOException {
+        return writeArchive(TorchPickler.pickle(graph, tolerated), sink);
+    }
+
+    /**
+     * Writes a training checkpoint whose graph may also hold Lightning's allow-listed class tokens and numpy
+     * scalars (see {@link TorchPickler#pickleTrainingState}); torch's weights-only loader cannot read it.
+     */
+    public long writeTrainingState(Object graph, ByteSink sink) throws IOException {
+        return writeArchive(TorchPickler.pickleTrainingState(graph), sink);
+    }
+
+    private long writeArchive(TorchPickler.Result pickled, ByteSink sink) throws IOException {
         Objects.requireNonNull(sink);
-        TorchPickler.Result pickled = TorchPickler.pickle(graph, tolerated);
         ZipStreamWriter zip = new ZipStreamWriter(sink, zip64SizeLimit, zip64CountLimit);
         String p = archiveName + "/";
         zip.add(p + "data.pkl", pickled.pickle());

@@ -47,7 +47,7 @@ public class CommandLineSetup {
             return ce.userMessage();
         }
         if (e instanceof OutputExistsException oe) {
-            return oe.getMessage() + "; pass --force to replace it";
+            return oe.getMessage();
         }
         if (e instanceof UsageException) {
             return e.getMessage();

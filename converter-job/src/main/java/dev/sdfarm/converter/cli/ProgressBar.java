@@ -3,6 +3,7 @@ package dev.sdfarm.converter.cli;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.sdfarm.checkpoint.slim.Progress;
 import java.util.function.LongConsumer;
 
 /**
@@ -10,7 +11,7 @@ import java.util.function.LongConsumer;
  * Redraws at most ten times a second and only when stderr is a terminal; otherwise it stays silent.
  * Thread-safe: {@link #add} may be called from several threads.
  */
-public final class ProgressBar implements LongConsumer, AutoCloseable {
+public final class ProgressBar implements Progress, LongConsumer, AutoCloseable {
     private final PrintStream out;
     private final boolean enabled;
     private final AtomicLong done = new AtomicLong();
@@ -27,8 +28,19 @@ public final class ProgressBar implements LongConsumer, AutoCloseable {
     }
 
     /** A bar that draws when stderr is a terminal and {@code quiet} is false. */
-    public static ProgressBar start(String label, long totalBytes, boolean quiet) {
+    public static ProgressBar open(String label, long totalBytes, boolean quiet) {
         return new ProgressBar(System.err, !quiet && Terminal.stderrIsTerminal(), label, totalBytes);
+    }
+
+    @Override
+    public void start(String label, long totalBytes) {
+        this.label = label;
+        this.total = totalBytes;
+    }
+
+    @Override
+    public void advance(long bytes) {
+        add(bytes);
     }
 
     public void add(long bytes) {
