@@ -6,6 +6,7 @@ import dev.sdfarm.checkpoint.DType;
 import dev.sdfarm.checkpoint.Storage;
 import dev.sdfarm.checkpoint.TensorData;
 import dev.sdfarm.checkpoint.dtype.PrecisionCast;
+import dev.sdfarm.checkpoint.io.ChunkBuffers;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -54,8 +55,8 @@ final class CastRange implements TensorData {
     public void writeTo(ByteSink sink) throws IOException {
         DType from = storage.dtype();
         int chunk = (int) Math.min(CHUNK_ELEMENTS, Math.max(count, 1));
-        ByteBuffer in = ByteBuffer.allocateDirect(chunk * from.size());
-        ByteBuffer out = from == to ? null : ByteBuffer.allocateDirect(chunk * to.size());
+        ByteBuffer in = ChunkBuffers.get(0, chunk * from.size());
+        ByteBuffer out = from == to ? null : ChunkBuffers.get(1, chunk * to.size());
         for (long done = 0; done < count; ) {
             int k = (int) Math.min(chunk, count - done);
             in.clear().limit(k * from.size());

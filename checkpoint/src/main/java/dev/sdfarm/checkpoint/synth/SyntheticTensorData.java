@@ -5,6 +5,7 @@ import dev.sdfarm.checkpoint.DType;
 import dev.sdfarm.checkpoint.StoredTensor;
 import dev.sdfarm.checkpoint.TensorData;
 import dev.sdfarm.checkpoint.dtype.PrecisionCast;
+import dev.sdfarm.checkpoint.io.ChunkBuffers;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -38,14 +39,15 @@ final class SyntheticTensorData implements TensorData {
     public void writeTo(ByteSink sink) throws IOException {
         int chunk = (int) Math.min(CHUNK, Math.max(numel, 1));
         float[] values = new float[chunk];
-        ByteBuffer f32 = ByteBuffer.allocateDirect(chunk * 4);
-        ByteBuffer out = dtype == DType.F32 ? f32 : ByteBuffer.allocateDirect(chunk * dtype.size());
+        ByteBuffer f32 = ChunkBuffers.get(0, chunk * 4);
+        ByteBuffer out = dtype == DType.F32 ? f32 : ChunkBuffers.get(1, chunk * dtype.size());
         MemorySegment f32seg = MemorySegment.ofBuffer(f32);
         for (long done = 0; done < numel; ) {
             int k = (int) Math.min(chunk, numel - done);
             weights.fill(done, values, k);
             MemorySegment.copy(values, 0, f32seg, F32, 0, k);
             if (dtype != DType.F32) {
+                out.clear();
                 PrecisionCast.cast(f32seg, 0, DType.F32, MemorySegment.ofBuffer(out), 0, dtype, k);
             }
             out.clear().limit(k * dtype.size());
