@@ -171,4 +171,14 @@ class SafetensorsReaderTest {
             assertEquals(2, cp.tensors().size());
         }
     }
+
+    @Test
+    void readsHeadersWhoseLengthBytesLookLikeAPickle() throws IOException {
+        // A 640-byte header starts the file with 0x80 0x02, the bytes a protocol 2 pickle starts with.
+        String entry = "{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}";
+        Path p = file(entry + " ".repeat(640 - entry.length()), 1);
+        try (Checkpoint cp = Checkpoint.open(p)) {
+            assertEquals(1, cp.tensors().size());
+        }
+    }
 }

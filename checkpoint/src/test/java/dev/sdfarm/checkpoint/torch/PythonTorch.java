@@ -9,17 +9,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the system Python with PyTorch (an independent reference implementation) from tests. */
-final class PythonTorch {
+public final class PythonTorch {
     /** PyTorch is installed for the system Python, not for whatever python3 comes first on PATH. */
-    static final Path PYTHON = Path.of("/usr/bin/python3");
-    static final String SKIP_MESSAGE = PYTHON + " cannot import torch; skipping the check against real torch.load";
+    public static final Path PYTHON = Path.of("/usr/bin/python3");
+    public static final String SKIP_MESSAGE = PYTHON + " cannot import torch; skipping the check against real torch.load";
 
     private static Boolean available;
 
     private PythonTorch() {
     }
 
-    static synchronized boolean available() {
+    public static synchronized boolean available() {
         if (available == null) {
             try {
                 available = Files.isExecutable(PYTHON) && run(List.of("-c", "import torch"), 120).exitCode == 0;
@@ -30,13 +30,13 @@ final class PythonTorch {
         return available;
     }
 
-    record Result(int exitCode, String stdout, String stderr) {
-        List<String> lines() {
+    public record Result(int exitCode, String stdout, String stderr) {
+        public List<String> lines() {
             return stdout.lines().filter(l -> !l.isBlank()).toList();
         }
     }
 
-    static Result run(List<String> args, int timeoutSeconds) throws IOException {
+    public static Result run(List<String> args, int timeoutSeconds) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(PYTHON.toString());
         cmd.addAll(args);
