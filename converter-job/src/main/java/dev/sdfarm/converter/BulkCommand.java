@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sdfarm bulk}. */
-@Command(name = "bulk", mixinStandardHelpOptions = true,
+@Command(name = "bulk", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Slim every checkpoint under SRC_DIR (recursively) into DST_DIR, mirroring the folder layout. "
                 + "A bad file is reported and the batch goes on. Re-running skips outputs that were already made from "
                 + "the same input with the same options.",

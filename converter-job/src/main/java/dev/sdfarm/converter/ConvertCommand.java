@@ -17,14 +17,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sdfarm convert}. */
-@Command(name = "convert", mixinStandardHelpOptions = true,
+@Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Slim one checkpoint: change precision, drop or select EMA weights, remove junk, bake a VAE, "
                 + "repair CLIP position ids, convert between .ckpt and .safetensors. Streams tensor by tensor "
                 + "(bounded memory) and writes atomically: the output appears complete or not at all.",
         footer = {"", "Examples:",
             "  sdfarm convert v1-5-pruned.ckpt -o v1-5-fp16.safetensors --precision fp16 --ema drop --drop-junk",
             "  sdfarm convert model.ckpt -o model-ema.safetensors --ema only --precision bf16",
-            "  sdfarm convert model.safetensors -o model.safetensors.new --format safetensors --bake-vae vae-ft-mse.safetensors",
+            "  sdfarm convert model.safetensors -o model-baked.safetensors --bake-vae vae-ft-mse-840000-ema-pruned.safetensors --fix-clip",
             "  sdfarm convert model.safetensors -o model-fp8.safetensors --precision fp8-e4m3fn --vae copy --text-encoder copy",
             "", "Exit codes: 0 ok, 1 usage (or output exists without --force), 2 bad or unsafe input, 4 I/O error."})
 public class ConvertCommand implements Callable<Integer> {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sdfarm inspect}. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(name = "inspect", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Show what a checkpoint holds: format, model family, components, dtypes, EMA, junk, "
                 + "CLIP position ids, unknown keys and hashes (sha256, AutoV2, legacy, AutoV3).",
         footer = {"", "Examples:",

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code sdfarm synth}. */
-@Command(name = "synth", mixinStandardHelpOptions = true,
+@Command(name = "synth", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Write a synthetic checkpoint with the exact key names and shapes of a published architecture "
                 + "(original LDM layout) and random weights, for tests, benchmarks and demos.",
         footer = {"", "Presets: sd15 (UNet 859,520,964 params, text encoder 123,060,480, VAE 83,653,863), tiny (the SD1.5 "

@@ -95,8 +95,9 @@ public final class CheckpointInspector {
         return ModelAnatomy.of(CheckpointListing.ofStored(cp.tensors(), nonTensor));
     }
 
+    /** Parameters as model cards count them: elements of floating-point tensors (integer buffers excluded). */
     private static long numel(Collection<StoredTensor> ts) {
-        return ts.stream().mapToLong(StoredTensor::numel).sum();
+        return ts.stream().filter(t -> t.dtype().isFloatingPoint()).mapToLong(StoredTensor::numel).sum();
     }
 
     private static long bytes(Collection<StoredTensor> ts) {

@@ -3,6 +3,7 @@ package dev.sdfarm.checkpoint.slim;
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.CheckpointException;
 import dev.sdfarm.checkpoint.CheckpointFormat;
+import dev.sdfarm.checkpoint.Counts;
 import dev.sdfarm.checkpoint.DType;
 import dev.sdfarm.checkpoint.StoredTensor;
 import dev.sdfarm.checkpoint.anatomy.CheckpointKeys;
@@ -153,13 +154,13 @@ public final class SlimPlanner {
             }
             emaKeys.forEach(out::remove);
             actions.add("replaced " + replaced + " UNet weights by their EMA twins and removed model_ema.* ("
-                    + emaKeys.size() + " tensors)");
+                    + Counts.tensors(emaKeys.size()) + ")");
         } else if (emaKeys.isEmpty()) {
             actions.add("no EMA weights to drop");
         } else {
             long bytes = emaKeys.stream().mapToLong(k -> out.get(k).outputBytes()).sum();
             emaKeys.forEach(out::remove);
-            actions.add("dropped " + emaKeys.size() + " EMA tensors (" + gb(bytes) + ")");
+            actions.add("dropped " + emaKeys.size() + " EMA " + (emaKeys.size() == 1 ? "tensor" : "tensors") + " (" + gb(bytes) + ")");
         }
     }
 
@@ -255,7 +256,7 @@ public final class SlimPlanner {
                 byReason.merge(r, 1, Integer::sum);
             });
         }
-        byReason.forEach((r, n) -> actions.add("dropped " + n + " junk tensors: " + r));
+        byReason.forEach((r, n) -> actions.add("dropped " + Counts.tensors(n) + " of junk: " + r));
         if (!keptExtras.isEmpty()) {
             actions.add("dropped training state: " + String.join(", ", keptExtras));
             keptExtras.clear();
@@ -275,7 +276,7 @@ public final class SlimPlanner {
                 .filter(p -> !anatomy.isKnown(p.name(), p.shape())).map(Planned::name).toList();
         unknown.forEach(out::remove);
         actions.add(unknown.isEmpty() ? "every tensor belongs to the " + anatomy.description().displayName()
-                + " architecture" : "dropped " + unknown.size() + " tensors outside the architecture, e.g. "
+                + " architecture" : "dropped " + Counts.tensors(unknown.size()) + " outside the architecture, e.g. "
                 + unknown.getFirst());
     }
 
@@ -310,7 +311,7 @@ public final class SlimPlanner {
                         "Write " + target.displayName() + " as .safetensors (--format safetensors)", null);
             }
         }
-        deleted.forEach((c, n) -> actions.add("deleted the " + c.id().replace('_', ' ') + " (" + n[0] + " tensors)"));
+        deleted.forEach((c, n) -> actions.add("deleted the " + c.id().replace('_', ' ') + " (" + Counts.tensors(n[0]) + ")"));
         if (opts.precision() != null) {
             actions.add("converted floating-point tensors of " + convertedComponents() + " to "
                     + opts.precision().displayName());

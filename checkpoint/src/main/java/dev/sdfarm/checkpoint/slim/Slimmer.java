@@ -3,6 +3,7 @@ package dev.sdfarm.checkpoint.slim;
 import dev.sdfarm.checkpoint.ByteSink;
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.CheckpointFormat;
+import dev.sdfarm.checkpoint.Counts;
 import dev.sdfarm.checkpoint.InMemoryTensorData;
 import dev.sdfarm.checkpoint.OutputStorage;
 import dev.sdfarm.checkpoint.OutputTensor;
@@ -76,8 +77,8 @@ public final class Slimmer {
                 var worst = overflows.entrySet().stream().filter(e -> e.getValue().sum() > 0)
                         .max(java.util.Comparator.comparingLong(e -> e.getValue().sum())).orElseThrow();
                 long tensors = overflows.values().stream().filter(a -> a.sum() > 0).count();
-                warnings.add(overflowCount + " values overflowed " + opts.precision().displayName() + " in " + tensors
-                        + " tensors (most in " + worst.getKey() + ": " + worst.getValue().sum()
+                warnings.add(Counts.values(overflowCount) + " overflowed " + opts.precision().displayName() + " in "
+                        + Counts.tensors(tensors) + " (most in " + worst.getKey() + ": " + worst.getValue().sum()
                         + "); they are now " + (opts.precision() == dev.sdfarm.checkpoint.DType.F8_E4M3FN ? "NaN" : "±Inf")
                         + ". Keep that component at higher precision (--unet/--text-encoder/--vae copy) if it matters");
             }

@@ -337,7 +337,7 @@ class SlimmerTest {
                         ? InMemoryTensorData.tensor(t.name(), DType.F32, new long[] {4}, big.array()) : t, Map.of());
         SlimResult r = slim(in, "h.safetensors", opts(CheckpointFormat.SAFETENSORS).withPrecision(DType.F16));
         assertEquals(2, r.overflows());
-        assertTrue(r.warnings().getFirst().startsWith("2 values overflowed fp16 in 1 tensors"), r.warnings().toString());
+        assertTrue(r.warnings().getFirst().startsWith("2 values overflowed fp16 in 1 tensor "), r.warnings().toString());
     }
 
     @Test

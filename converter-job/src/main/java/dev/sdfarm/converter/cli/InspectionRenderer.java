@@ -2,6 +2,7 @@ package dev.sdfarm.converter.cli;
 
 import static dev.sdfarm.converter.cli.ProgressBar.bytes;
 
+import dev.sdfarm.checkpoint.Counts;
 import dev.sdfarm.checkpoint.inspect.Inspection;
 import dev.sdfarm.checkpoint.inspect.Inspection.DTypeCount;
 import java.util.List;
@@ -35,21 +36,21 @@ public final class InspectionRenderer {
         }
         var e = in.ema();
         line(sb, "EMA", !e.present() ? "none" : String.format(Locale.ROOT, "%,d tensors (%s)%s%s", e.tensors(),
-                bytes(e.bytes()), e.decay() == null ? "" : ", decay " + e.decay(),
+                bytes(e.bytes()), e.decay() == null ? "" : ", decay " + String.format(Locale.ROOT, "%.6g", e.decay()),
                 e.numUpdates() == null ? "" : String.format(Locale.ROOT, ", %,d updates", e.numUpdates())));
         var j = in.junk();
         if (j.groups().isEmpty() && j.extras().isEmpty()) {
             line(sb, "junk", "none");
         } else {
-            line(sb, "junk", String.format(Locale.ROOT, "%,d tensors, %s (--drop-junk removes them)", j.tensors(),
+            line(sb, "junk", String.format(Locale.ROOT, "%s, %s (--drop-junk removes them)", Counts.tensors(j.tensors()),
                     bytes(j.bytes())));
             for (var g : j.groups()) {
-                sb.append(String.format(Locale.ROOT, "  %,d tensors, %s: %s, e.g. %s%n", g.tensors(), bytes(g.bytes()),
+                sb.append(String.format(Locale.ROOT, "  %s, %s: %s, e.g. %s%n", Counts.tensors(g.tensors()), bytes(g.bytes()),
                         g.reason(), g.examples().getFirst()));
             }
             if (!j.extras().isEmpty()) {
                 sb.append("  training state: ").append(j.extras().stream()
-                        .map(x -> x.entry() + (x.tensors() > 0 ? " (" + x.tensors() + " tensors)" : ""))
+                        .map(x -> x.entry() + (x.tensors() > 0 ? " (" + Counts.tensors(x.tensors()) + ")" : ""))
                         .collect(Collectors.joining(", "))).append('\n');
             }
         }
@@ -65,7 +66,7 @@ public final class InspectionRenderer {
         }
         var u = in.unknown();
         line(sb, "unknown", u.tensors() == 0 ? "none" : String.format(Locale.ROOT,
-                "%,d tensors, %s outside the architecture (--keep-only-known drops them), e.g. %s", u.tensors(),
+                "%s, %s outside the architecture (--keep-only-known drops them), e.g. %s", Counts.tensors(u.tensors()),
                 bytes(u.bytes()), String.join(", ", u.keys().subList(0, Math.min(3, u.keys().size())))));
         if (in.sharing().sharedTensors() > 0 || in.sharing().views() > 0) {
             line(sb, "storage", in.sharing().sharedTensors() + " tensors share storage, " + in.sharing().views()
