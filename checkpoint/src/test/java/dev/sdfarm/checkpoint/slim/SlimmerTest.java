@@ -381,4 +381,27 @@ class SlimmerTest {
                 opts(CheckpointFormat.TORCH_ZIP).withPrecision(DType.F8_E4M3FN)));
         assertTrue(e.fix().contains("safetensors"), e.userMessage());
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void ckptOutputLoadsWithTorchWeightsOnlyAndHoldsTheSameTensors() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.sdfarm.checkpoint.torch.PythonTorch.available(),
+                dev.sdfarm.checkpoint.torch.PythonTorch.SKIP_MESSAGE);
+        Path out = slim(trainingCkpt, "w.ckpt", opts(CheckpointFormat.TORCH_ZIP).withPrecision(DType.BF16)).output();
+        Path loader = dir.resolve("load.py");
+        Files.write(loader, TestBytes.resource("torch/load_with_torch.py"));
+        var run = dev.sdfarm.checkpoint.torch.PythonTorch.run(List.of(loader.toString(), out.toString()), 300);
+        assertEquals(0, run.exitCode(), "torch.load(weights_only=True) failed: " + run.stderr());
+        Map<String, Object> seen = (Map<String, Object>) dev.sdfarm.checkpoint.json.StrictJson.parse(
+                run.lines().getFirst().getBytes());
+        Map<String, String> torchHashes = new HashMap<>();
+        for (Object o : (List<Object>) seen.get("tensors")) {
+            Map<String, Object> t = (Map<String, Object>) o;
+            torchHashes.put((String) t.get("name"), (String) t.get("sha256"));
+        }
+        assertEquals(tensorHashes(out), torchHashes);
+        Map<String, Object> others = (Map<String, Object>) seen.get("others");
+        assertEquals(6L, others.get("epoch"));
+        assertTrue(((Map<String, Object>) others.get("sdfarm_metadata")).containsKey(Provenance.SOURCE_SHA256));
+    }
 }
