@@ -72,7 +72,7 @@ public final class InspectionRenderer {
             line(sb, "storage", in.sharing().sharedTensors() + " tensors share storage, " + in.sharing().views()
                     + " are views");
         }
-        line(sb, "metadata", in.metadata().isEmpty() ? "none" : in.metadata().size() + " entries");
+        line(sb, "metadata", in.metadata().isEmpty() ? "none" : in.metadata().size() + (in.metadata().size() == 1 ? " entry" : " entries"));
         in.metadata().forEach((k, v) -> sb.append("  ").append(k).append(": ").append(abbreviate(v)).append('\n'));
         for (String w : in.warnings()) {
             sb.append("warning: ").append(w).append('\n');
