@@ -61,16 +61,10 @@ public class SynthCommand implements Callable<Integer> {
         ArchitecturePreset p = ArchitecturePreset.byId(id).orElseThrow(() -> new UsageException(
                 "--preset: unknown preset '" + preset + "'; use one of tiny, " + ArchitecturePreset.all().stream()
                         .map(ArchitecturePreset::id).filter(s -> !s.equals("tiny-sd1")).collect(Collectors.joining(", "))));
-        CheckpointFormat f = format != null ? SlimOptionsMixin.formatOf(Path.of("x." + format))
-                : SlimOptionsMixin.formatOf(out);
-        if (format != null && f == null) {
-            throw new UsageException("--format: use ckpt or safetensors");
-        }
+        CheckpointFormat f = format != null ? SlimOptionsMixin.formatNamed(format) : SlimOptionsMixin.formatOf(out);
         f = f == null ? CheckpointFormat.TORCH_ZIP : f;
         DType d = switch (dtype.toLowerCase(Locale.ROOT)) {
-            case "fp32" -> DType.F32;
-            case "fp16" -> DType.F16;
-            case "bf16" -> DType.BF16;
+            case "fp32", "fp16", "bf16" -> SlimOptionsMixin.precision(dtype);
             default -> throw new UsageException("--dtype: use fp32, fp16 or bf16");
         };
         long t0 = System.nanoTime();

@@ -47,10 +47,6 @@ public record SlimPlan(
         }
     }
 
-    public long outputTensorBytes() {
-        return tensors.stream().mapToLong(Planned::outputBytes).sum();
-    }
-
     public long inputBytesToRead() {
         return tensors.stream().mapToLong(Planned::inputBytes).sum();
     }

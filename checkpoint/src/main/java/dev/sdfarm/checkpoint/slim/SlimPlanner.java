@@ -259,11 +259,10 @@ public final class SlimPlanner {
         byReason.forEach((r, n) -> actions.add("dropped " + Counts.tensors(n) + " of junk: " + r));
         if (!keptExtras.isEmpty()) {
             actions.add("dropped training state: " + String.join(", ", keptExtras));
-            keptExtras.clear();
-        }
-        if (byReason.isEmpty() && actions.stream().noneMatch(a -> a.startsWith("dropped training state"))) {
+        } else if (byReason.isEmpty()) {
             actions.add("no junk found");
         }
+        keptExtras.clear();
     }
 
     private void keepOnlyKnown() {

@@ -60,13 +60,16 @@ public final class Slimmer {
             List<String> notes = new ArrayList<>(plan.actions());
             String outSha;
             long outBytes;
+            // The input's metadata, then the user's (sorted, for reproducible bytes), then provenance.
+            Map<String, String> metadata = new LinkedHashMap<>(cp.metadata());
+            metadata.putAll(new java.util.TreeMap<>(opts.metadata()));
+            metadata = provenance.addTo(metadata);
             try (AtomicOutputFile file = AtomicOutputFile.create(out, overwrite)) {
                 if (opts.format() == CheckpointFormat.SAFETENSORS) {
-                    Map<String, String> metadata = new LinkedHashMap<>(cp.metadata());
-                    metadata.putAll(new java.util.TreeMap<>(opts.metadata()));
-                    writeSafetensors(plan, provenance.addTo(metadata), file.sink(), overflows, progress);
+                    writeSafetensors(plan, metadata, file.sink(), overflows, progress);
                 } else {
-                    TorchOutput.write(cp, plan, provenance, opts, file.sink(), overflows, notes, progress);
+                    TorchOutput.write(cp, anatomy.family().isFullModel(), plan, metadata, file.sink(), overflows,
+                            notes, progress);
                 }
                 outSha = file.commit();
                 outBytes = file.size();

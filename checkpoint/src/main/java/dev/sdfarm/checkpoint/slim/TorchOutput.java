@@ -8,8 +8,6 @@ import dev.sdfarm.checkpoint.OutputStorage;
 import dev.sdfarm.checkpoint.OutputTensor;
 import dev.sdfarm.checkpoint.Storage;
 import dev.sdfarm.checkpoint.StoredTensor;
-import dev.sdfarm.checkpoint.anatomy.ModelAnatomy;
-import dev.sdfarm.checkpoint.inspect.CheckpointInspector;
 import dev.sdfarm.checkpoint.pickle.PyDict;
 import dev.sdfarm.checkpoint.pickle.PyList;
 import dev.sdfarm.checkpoint.pickle.PyTuple;
@@ -23,7 +21,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -60,22 +57,21 @@ final class TorchOutput {
     }
 
     /**
-     * @param notes receives what had to be left out (training state the weights-only loader refuses)
+     * @param fullModel whether the checkpoint is a full SD model (written as {@code {"state_dict": ...}} with
+     *                  metadata) rather than a single component
+     * @param metadata  string metadata to store beside the state dict of full models (provenance included)
+     * @param notes     receives what had to be left out (training state the weights-only loader refuses)
      */
-    static void write(Checkpoint cp, SlimPlan plan, Provenance provenance, SlimOptions opts, ByteSink sink,
+    static void write(Checkpoint cp, boolean fullModel, SlimPlan plan, Map<String, String> metadata, ByteSink sink,
                       Map<String, LongAdder> overflows, List<String> notes, Progress progress) throws IOException {
         TorchOutput w = new TorchOutput(cp, notes, progress);
         for (Planned p : plan.tensors()) {
             w.byName.put(p.name(), w.outputOf(p, overflows.computeIfAbsent(p.name(), k -> new LongAdder())));
         }
-        Map<String, String> metadata = new LinkedHashMap<>(cp.metadata());
-        metadata.putAll(new java.util.TreeMap<>(opts.metadata()));
         PyDict md = PyDict.dict();
-        provenance.addTo(metadata).forEach(md::put);
+        metadata.forEach(md::put);
 
         Object graph;
-        ModelAnatomy anatomy = CheckpointInspector.anatomyOf(cp);
-        boolean fullModel = anatomy.family().isFullModel();
         if (cp.torch().isPresent()) {
             graph = w.fromTorch(cp.torch().get(), plan, md, fullModel);
         } else {

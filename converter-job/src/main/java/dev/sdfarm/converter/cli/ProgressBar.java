@@ -57,14 +57,6 @@ public final class ProgressBar implements Progress, LongConsumer, AutoCloseable 
         add(bytes);
     }
 
-    public void setLabel(String label) {
-        this.label = label;
-    }
-
-    public void setTotal(long total) {
-        this.total = total;
-    }
-
     private synchronized void draw(long d, long now) {
         double secs = Math.max((now - start) / 1e9, 1e-3);
         double rate = d / secs;

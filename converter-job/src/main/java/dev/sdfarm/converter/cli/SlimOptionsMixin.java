@@ -73,7 +73,8 @@ public class SlimOptionsMixin {
         return format == null ? null : formatNamed(format);
     }
 
-    static CheckpointFormat formatNamed(String name) {
+    /** {@code safetensors} or {@code ckpt}, for {@code --format}. */
+    public static CheckpointFormat formatNamed(String name) {
         return switch (choice("--format", name, "safetensors", "ckpt")) {
             case "SAFETENSORS" -> CheckpointFormat.SAFETENSORS;
             default -> CheckpointFormat.TORCH_ZIP;
@@ -92,7 +93,8 @@ public class SlimOptionsMixin {
         return null;
     }
 
-    static DType precision(String name) {
+    /** A precision name as users write it: fp16, bf16, fp32, fp8-e4m3fn, fp8-e5m2 (and common spellings). */
+    public static DType precision(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "fp16", "f16", "half", "float16" -> DType.F16;
             case "bf16", "bfloat16" -> DType.BF16;
