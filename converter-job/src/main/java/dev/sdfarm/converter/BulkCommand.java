@@ -1,6 +1,7 @@
 package dev.sdfarm.converter;
 
 import dev.sdfarm.checkpoint.CheckpointFormat;
+import dev.sdfarm.checkpoint.Counts;
 import dev.sdfarm.checkpoint.json.JsonWriter;
 import dev.sdfarm.checkpoint.slim.BulkSlimming;
 import dev.sdfarm.checkpoint.slim.BulkSlimming.Outcome;
@@ -134,15 +135,15 @@ public class BulkCommand implements Callable<Integer> {
             String name = o.item().relative();
             name = name.length() > width ? "…" + name.substring(name.length() - width + 1) : name;
             boolean done = o.status() != Status.FAILED;
-            sb.append(String.format(Locale.ROOT, fmt, name, o.status().id(), ProgressBar.bytes(o.inputBytes()),
-                    done ? ProgressBar.bytes(o.outputBytes()) : "-", done ? saved(o.inputBytes(), o.outputBytes()) : "-",
+            sb.append(String.format(Locale.ROOT, fmt, name, o.status().id(), Counts.bytes(o.inputBytes()),
+                    done ? Counts.bytes(o.outputBytes()) : "-", done ? saved(o.inputBytes(), o.outputBytes()) : "-",
                     String.format(Locale.ROOT, "%.1f", o.seconds())));
             if (done) {
                 in += o.inputBytes();
                 out += o.outputBytes();
             }
         }
-        sb.append(String.format(Locale.ROOT, fmt, "total", "", ProgressBar.bytes(in), ProgressBar.bytes(out),
+        sb.append(String.format(Locale.ROOT, fmt, "total", "", Counts.bytes(in), Counts.bytes(out),
                 saved(in, out), ""));
         sb.append(String.format(Locale.ROOT, "%d converted, %d skipped (up to date), %d failed%n",
                 counts[Status.OK.ordinal()], counts[Status.SKIPPED.ordinal()], counts[Status.FAILED.ordinal()]));

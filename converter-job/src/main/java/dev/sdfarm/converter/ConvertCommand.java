@@ -1,6 +1,7 @@
 package dev.sdfarm.converter;
 
 import dev.sdfarm.checkpoint.CheckpointFormat;
+import dev.sdfarm.checkpoint.Counts;
 import dev.sdfarm.checkpoint.slim.SlimOptions;
 import dev.sdfarm.checkpoint.slim.SlimResult;
 import dev.sdfarm.checkpoint.slim.Slimmer;
@@ -67,7 +68,7 @@ public class ConvertCommand implements Callable<Integer> {
                 System.out.println("  " + a);
             }
             System.out.printf(Locale.ROOT, "wrote %s: %s (input %s, %s), %d tensors, sha256 %s, %.1f s%n", r.output(),
-                    ProgressBar.bytes(r.outputBytes()), ProgressBar.bytes(r.inputBytes()), change(r), r.outputTensors(),
+                    Counts.bytes(r.outputBytes()), Counts.bytes(r.inputBytes()), change(r), r.outputTensors(),
                     r.outputSha256(), r.seconds());
         }
         return ExitCodes.OK;

@@ -41,7 +41,7 @@ public class InspectCommand implements Callable<Integer> {
         Inspection in;
         try (Checkpoint cp = Checkpoint.open(file);
              ProgressBar bar = ProgressBar.open("hashing " + file.getFileName(), cp.fileSize(), quiet)) {
-            in = CheckpointInspector.inspect(cp, !noHash, bar);
+            in = CheckpointInspector.inspect(cp, !noHash, bar::advance);
         }
         System.out.print(json ? InspectionJson.render(in) + "\n" : InspectionRenderer.text(in));
         return ExitCodes.OK;

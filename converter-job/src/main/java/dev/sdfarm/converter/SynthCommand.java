@@ -1,6 +1,7 @@
 package dev.sdfarm.converter;
 
 import dev.sdfarm.checkpoint.CheckpointFormat;
+import dev.sdfarm.checkpoint.Counts;
 import dev.sdfarm.checkpoint.DType;
 import dev.sdfarm.checkpoint.anatomy.ArchitecturePreset;
 import dev.sdfarm.checkpoint.synth.Synthesizer;
@@ -74,7 +75,7 @@ public class SynthCommand implements Callable<Integer> {
         }
         if (!quiet) {
             System.out.printf(Locale.ROOT, "wrote %s: %s synthetic %s%s%s, %s, %.1f s%n", out, p.displayName(),
-                    d.displayName(), ema ? " with EMA" : "", junk ? " and training junk" : "", ProgressBar.bytes(size),
+                    d.displayName(), ema ? " with EMA" : "", junk ? " and training junk" : "", Counts.bytes(size),
                     (System.nanoTime() - t0) / 1e9);
         }
         return ExitCodes.OK;

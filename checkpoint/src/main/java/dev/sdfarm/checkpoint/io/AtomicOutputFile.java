@@ -64,7 +64,6 @@ public final class AtomicOutputFile implements AutoCloseable {
     private long filePos;
     private boolean committed;
     private boolean closed;
-    private String sha256;
 
     private static final ByteBuffer END = ByteBuffer.allocate(0);
 
@@ -322,8 +321,7 @@ public final class AtomicOutputFile implements AutoCloseable {
         PENDING.remove(temp);
         syncDirectory(target.getParent());
         committed = true;
-        sha256 = digest == null ? null : HexFormat.of().formatHex(digest.digest());
-        return sha256;
+        return digest == null ? null : HexFormat.of().formatHex(digest.digest());
     }
 
     private static void syncDirectory(Path dir) {

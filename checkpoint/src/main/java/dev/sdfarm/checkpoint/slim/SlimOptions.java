@@ -67,6 +67,23 @@ public record SlimOptions(
                 keepOnlyKnown, metadata);
     }
 
+    /** The same options with these component ops. */
+    public SlimOptions withComponents(ComponentOp u, ComponentOp t, ComponentOp v, ComponentOp o) {
+        return new SlimOptions(format, precision, ema, u, t, v, o, bakeVae, fixClip, dropJunk, keepOnlyKnown,
+                metadata);
+    }
+
+    public SlimOptions withBakeVae(Path vaeFile) {
+        return new SlimOptions(format, precision, ema, unet, textEncoder, vae, other, vaeFile, fixClip, dropJunk,
+                keepOnlyKnown, metadata);
+    }
+
+    /** The same options with these switches ({@code --fix-clip}, {@code --drop-junk}, {@code --keep-only-known}). */
+    public SlimOptions withSwitches(boolean clip, boolean junk, boolean knownOnly) {
+        return new SlimOptions(format, precision, ema, unet, textEncoder, vae, other, bakeVae, clip, junk, knownOnly,
+                metadata);
+    }
+
     /**
      * A canonical, deterministic description of the operations, recorded as provenance and compared by
      * {@code bulk} to decide whether an existing output is up to date. The baked VAE is identified by its

@@ -160,7 +160,8 @@ public final class SlimPlanner {
         } else {
             long bytes = emaKeys.stream().mapToLong(k -> out.get(k).outputBytes()).sum();
             emaKeys.forEach(out::remove);
-            actions.add("dropped " + emaKeys.size() + " EMA " + (emaKeys.size() == 1 ? "tensor" : "tensors") + " (" + gb(bytes) + ")");
+            actions.add("dropped " + emaKeys.size() + " EMA " + (emaKeys.size() == 1 ? "tensor" : "tensors") + " ("
+                    + Counts.bytes(bytes) + ")");
         }
     }
 
@@ -334,7 +335,4 @@ public final class SlimPlanner {
         return names.isEmpty() ? "no component" : String.join(", ", names);
     }
 
-    static String gb(long bytes) {
-        return String.format(Locale.ROOT, bytes >= 1e9 ? "%.2f GB" : "%.1f MB", bytes >= 1e9 ? bytes / 1e9 : bytes / 1e6);
-    }
 }

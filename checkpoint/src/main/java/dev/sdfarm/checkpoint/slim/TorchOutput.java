@@ -3,6 +3,7 @@ package dev.sdfarm.checkpoint.slim;
 import dev.sdfarm.checkpoint.ByteSink;
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.CheckpointException;
+import dev.sdfarm.checkpoint.DType;
 import dev.sdfarm.checkpoint.InMemoryTensorData;
 import dev.sdfarm.checkpoint.OutputStorage;
 import dev.sdfarm.checkpoint.OutputTensor;
@@ -93,15 +94,15 @@ final class TorchOutput {
             return InMemoryTensorData.tensor(p.name(), p.target(), p.shape(), p.generated());
         }
         StoredTensor s = p.source();
-        OutputStorage storage = storageOf(p.from(), s.storage(), p, overflows);
+        OutputStorage storage = storageOf(p.from(), s.storage(), p.target(), overflows);
         return new OutputTensor(p.name(), p.shape(), storage, s.storageOffset(), s.strides());
     }
 
     /** One output storage per (source file, source storage, target dtype): views and tied weights stay shared. */
-    private OutputStorage storageOf(Checkpoint from, Storage s, Planned p, LongAdder overflows) {
-        String id = (from == cp ? "in:" : "vae:") + s.key() + ":" + p.target().name();
-        return storages.computeIfAbsent(id, k -> new OutputStorage(k, p.target(), s.numel(),
-                new CastRange(from, s, 0, s.numel(), p.target(), overflows, progress::advance)));
+    private OutputStorage storageOf(Checkpoint from, Storage s, DType target, LongAdder overflows) {
+        String id = (from == cp ? "in:" : "vae:") + s.key() + ":" + target.name();
+        return storages.computeIfAbsent(id, k -> new OutputStorage(k, target, s.numel(),
+                new CastRange(from, s, 0, s.numel(), target, overflows, progress::advance)));
     }
 
     private Object fromTorch(TorchContents tc, SlimPlan plan, PyDict md, boolean fullModel) {
@@ -196,12 +197,7 @@ final class TorchOutput {
 
     /** Tensors inside kept training state are copied unchanged. */
     private OutputTensor extraTensor(StoredTensor t) {
-        return extraTensors.computeIfAbsent(t, k -> {
-            OutputStorage s = storages.computeIfAbsent("in:" + t.storage().key() + ":" + t.dtype().name(),
-                    id -> new OutputStorage(id, t.dtype(), t.storage().numel(),
-                            new CastRange(cp, t.storage(), 0, t.storage().numel(), t.dtype(), extraOverflows,
-                                    progress::advance)));
-            return new OutputTensor(t.name(), t.shape(), s, t.storageOffset(), t.strides());
-        });
+        return extraTensors.computeIfAbsent(t, k -> new OutputTensor(t.name(), t.shape(),
+                storageOf(cp, t.storage(), t.dtype(), extraOverflows), t.storageOffset(), t.strides()));
     }
 }

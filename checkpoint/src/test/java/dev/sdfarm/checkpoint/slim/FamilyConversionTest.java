@@ -65,8 +65,10 @@ class FamilyConversionTest {
         try (Checkpoint cp = Checkpoint.open(in)) {
             assertEquals(preset.family(), CheckpointInspector.anatomyOf(cp).family());
         }
-        SlimOptions o = new SlimOptions(CheckpointFormat.SAFETENSORS, DType.F16, EmaMode.DROP, ComponentOp.CONVERT,
-                ComponentOp.CONVERT, ComponentOp.COPY, ComponentOp.CONVERT, null, true, true, false, Map.of());
+        SlimOptions o = SlimOptions.defaults(CheckpointFormat.SAFETENSORS).withPrecision(DType.F16)
+                .withEma(EmaMode.DROP)
+                .withComponents(ComponentOp.CONVERT, ComponentOp.CONVERT, ComponentOp.COPY, ComponentOp.CONVERT)
+                .withSwitches(true, true, false);
         Path out = Slimmer.slim(in, dir.resolve(id + "-fp16.safetensors"), o, false, null, Progress.NONE).output();
         Map<String, String> before = tensorTypes(in);
         Map<String, String> after = tensorTypes(out);

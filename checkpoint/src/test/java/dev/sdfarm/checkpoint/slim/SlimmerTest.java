@@ -123,11 +123,9 @@ class SlimmerTest {
         Files.write(oracle, TestBytes.resource("slim/torch_cast_oracle.py"));
         for (var c : List.of(Map.entry(DType.F16, "half"), Map.entry(DType.BF16, "bfloat16"))) {
             SlimOptions o = opts(CheckpointFormat.SAFETENSORS).withPrecision(c.getKey());
-            // The schedule buffers and EMA bookkeeping stay fp32 by design; compare everything else.
-            o = new SlimOptions(o.format(), o.precision(), o.ema(), o.unet(), o.textEncoder(), o.vae(), o.other(),
-                    null, false, false, false, Map.of());
             Path out = slim(trainingCkpt, c.getValue() + ".safetensors", o).output();
             Map<String, String> ours = tensorHashes(out);
+            // The schedule buffers and EMA bookkeeping stay fp32 by design; compare everything else.
             var run = dev.sdfarm.checkpoint.torch.PythonTorch.run(
                     List.of(oracle.toString(), trainingCkpt.toString(), c.getValue()), 300);
             assertEquals(0, run.exitCode(), run.stderr());
@@ -205,8 +203,7 @@ class SlimmerTest {
 
     @Test
     void dropJunkRemovesTrainingStateAndStateDictLeftovers() throws IOException {
-        SlimOptions o = new SlimOptions(CheckpointFormat.TORCH_ZIP, null, EmaMode.KEEP, ComponentOp.CONVERT,
-                ComponentOp.CONVERT, ComponentOp.CONVERT, ComponentOp.CONVERT, null, false, true, false, Map.of());
+        SlimOptions o = opts(CheckpointFormat.TORCH_ZIP).withSwitches(false, true, false);
         Path out = slim(trainingCkpt, "j.ckpt", o).output();
         try (Checkpoint cp = Checkpoint.open(out)) {
             assertTrue(cp.names().stream().noneMatch(k -> k.startsWith("embedding_manager.") || k.startsWith("lora_te_")));
@@ -221,8 +218,7 @@ class SlimmerTest {
 
     @Test
     void keepOnlyKnownDropsTensorsOutsideTheArchitecture() throws IOException {
-        SlimOptions o = new SlimOptions(CheckpointFormat.SAFETENSORS, null, EmaMode.KEEP, ComponentOp.CONVERT,
-                ComponentOp.CONVERT, ComponentOp.CONVERT, ComponentOp.CONVERT, null, false, false, true, Map.of());
+        SlimOptions o = opts(CheckpointFormat.SAFETENSORS).withSwitches(false, false, true);
         Map<String, String> in = tensorHashes(plainSafetensors);
         Map<String, String> out = tensorHashes(slim(plainSafetensors, "k.safetensors", o).output());
         assertEquals(in.size() - 2, out.size());
@@ -239,8 +235,7 @@ class SlimmerTest {
                 t -> t.name().equals(POS_IDS)
                         ? InMemoryTensorData.tensor(POS_IDS, DType.F32, new long[] {1, 77}, broken.array()) : t,
                 Map.of());
-        SlimOptions o = new SlimOptions(CheckpointFormat.SAFETENSORS, null, EmaMode.KEEP, ComponentOp.CONVERT,
-                ComponentOp.CONVERT, ComponentOp.CONVERT, ComponentOp.CONVERT, null, true, false, false, Map.of());
+        SlimOptions o = opts(CheckpointFormat.SAFETENSORS).withSwitches(true, false, false);
         SlimResult r = slim(in, "fixed.safetensors", o);
         assertTrue(r.actions().stream().anyMatch(a -> a.contains("broken: 1 non-integral")), r.actions().toString());
         try (Checkpoint cp = Checkpoint.open(r.output())) {
@@ -262,8 +257,7 @@ class SlimmerTest {
                 t -> t.name().startsWith(modern) ? new dev.sdfarm.checkpoint.OutputTensor(
                         old + t.name().substring(modern.length()), t.shape(), t.storage(), 0, t.strides()) : t,
                 Map.of());
-        SlimOptions o = new SlimOptions(CheckpointFormat.SAFETENSORS, null, EmaMode.KEEP, ComponentOp.CONVERT,
-                ComponentOp.CONVERT, ComponentOp.CONVERT, ComponentOp.CONVERT, null, true, false, false, Map.of());
+        SlimOptions o = opts(CheckpointFormat.SAFETENSORS).withSwitches(true, false, false);
         Path out = slim(in, "renamed.safetensors", o).output();
         assertEquals(tensorHashes(plainSafetensors), tensorHashes(out));
     }
@@ -283,8 +277,7 @@ class SlimmerTest {
                     : null;
         }, Map.of());
         Files.delete(other);
-        SlimOptions o = new SlimOptions(CheckpointFormat.SAFETENSORS, null, EmaMode.KEEP, ComponentOp.CONVERT,
-                ComponentOp.CONVERT, ComponentOp.CONVERT, ComponentOp.CONVERT, vae, false, false, false, Map.of());
+        SlimOptions o = opts(CheckpointFormat.SAFETENSORS).withBakeVae(vae);
         SlimResult r = slim(plainSafetensors, "baked.safetensors", o);
         assertTrue(r.actions().stream().anyMatch(a -> a.contains("baked 248 VAE tensors") && a.contains("skipped 1")),
                 r.actions().toString());
@@ -309,8 +302,7 @@ class SlimmerTest {
                 t -> t.name().equals("first_stage_model.decoder.conv_out.bias")
                         ? InMemoryTensorData.tensor("decoder.conv_out.bias", DType.F32, new long[] {4}, new byte[16])
                         : t.name().startsWith("first_stage_model.") ? t : null, Map.of());
-        SlimOptions o = new SlimOptions(CheckpointFormat.SAFETENSORS, null, EmaMode.KEEP, ComponentOp.CONVERT,
-                ComponentOp.CONVERT, ComponentOp.CONVERT, ComponentOp.CONVERT, vae, false, false, false, Map.of());
+        SlimOptions o = opts(CheckpointFormat.SAFETENSORS).withBakeVae(vae);
         CheckpointException e = assertThrows(CheckpointException.class, () -> slim(plainSafetensors, "x.safetensors", o));
         assertTrue(e.getMessage().contains("decoder.conv_out.bias has shape [4]"), e.getMessage());
         assertEquals(List.of(vae), files());
@@ -318,8 +310,8 @@ class SlimmerTest {
 
     @Test
     void componentOpsCopyAndDelete() throws IOException {
-        SlimOptions o = new SlimOptions(CheckpointFormat.SAFETENSORS, DType.BF16, EmaMode.KEEP, ComponentOp.CONVERT,
-                ComponentOp.DELETE, ComponentOp.COPY, ComponentOp.CONVERT, null, false, false, false, Map.of());
+        SlimOptions o = opts(CheckpointFormat.SAFETENSORS).withPrecision(DType.BF16)
+                .withComponents(ComponentOp.CONVERT, ComponentOp.DELETE, ComponentOp.COPY, ComponentOp.CONVERT);
         Map<String, String> types = tensorTypes(slim(plainSafetensors, "c.safetensors", o).output());
         assertTrue(types.keySet().stream().noneMatch(k -> k.startsWith("cond_stage_model.")));
         assertTrue(types.entrySet().stream().filter(e -> e.getKey().startsWith("first_stage_model."))

@@ -101,7 +101,7 @@ class LargeZip64ArchiveTest {
                     file.toString()), 60);
             assertEquals(0, r.exitCode(), r.stderr());
             @SuppressWarnings("unchecked")
-            Map<String, List<Object>> entries = (Map<String, List<Object>>) MiniJson.parse(r.lines().get(0));
+            Map<String, List<Object>> entries = (Map<String, List<Object>>) TorchFixtures.json(r.lines().get(0));
             assertEquals(BIG, entries.get("archive/data/0").get(0));
             assertTrue((Long) entries.get("archive/data/1").get(1) > 0xffffffffL);
         }

@@ -41,8 +41,7 @@ final class TorchFixtures {
     @SuppressWarnings("unchecked")
     static Map<String, Object> expected(String name) {
         try {
-            return (Map<String, Object>) MiniJson.parse(
-                    Files.readString(path(name + ".expected.json"), StandardCharsets.UTF_8));
+            return (Map<String, Object>) TorchFixtures.json(Files.readString(path(name + ".expected.json"), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -83,5 +82,10 @@ final class TorchFixtures {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Parses JSON printed by the fixture and loader scripts. */
+    static Object json(String text) {
+        return dev.sdfarm.checkpoint.json.StrictJson.parse(text.getBytes(StandardCharsets.UTF_8));
     }
 }

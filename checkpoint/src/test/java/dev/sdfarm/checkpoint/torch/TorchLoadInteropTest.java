@@ -79,7 +79,7 @@ class TorchLoadInteropTest {
 
         int i = 0;
         for (Map.Entry<String, Object> g : graphs.entrySet()) {
-            Map<String, Object> loaded = (Map<String, Object>) MiniJson.parse(lines.get(i++));
+            Map<String, Object> loaded = (Map<String, Object>) TorchFixtures.json(lines.get(i++));
             String file = g.getKey();
             assertEquals(Boolean.TRUE, loaded.get("crc_ok"), file + ": zip CRCs");
             List<Map<String, Object>> tensors = (List<Map<String, Object>>) loaded.get("tensors");
@@ -102,16 +102,16 @@ class TorchLoadInteropTest {
                         id -> got.get("storage_group")), what + " storage sharing");
             }
         }
-        Map<String, Object> mixed = (Map<String, Object>) MiniJson.parse(lines.get(0));
+        Map<String, Object> mixed = (Map<String, Object>) TorchFixtures.json(lines.get(0));
         assertEquals(Map.of("", Map.of("version", 1L)), mixed.get("metadata_attr"));
-        Map<String, Object> ldm = (Map<String, Object>) MiniJson.parse(lines.get(2));
+        Map<String, Object> ldm = (Map<String, Object>) TorchFixtures.json(lines.get(2));
         Map<String, Object> others = (Map<String, Object>) ldm.get("others");
         assertEquals(470000L, others.get("global_step"));
         assertEquals(Map.of("converted_by", "sdfarm"), others.get("sdfarm_metadata"));
         assertEquals(List.of(List.of(1L, "a", true), "b"), others.get("nested"));
-        Map<String, Object> floats = (Map<String, Object>) MiniJson.parse(lines.get(5));
+        Map<String, Object> floats = (Map<String, Object>) TorchFixtures.json(lines.get(5));
         assertEquals(1e-4, ((Map<String, Object>) floats.get("others")).get("lr"));
-        List<List<Object>> zip64Entries = (List<List<Object>>) ((Map<String, Object>) MiniJson.parse(lines.get(1)))
+        List<List<Object>> zip64Entries = (List<List<Object>>) ((Map<String, Object>) TorchFixtures.json(lines.get(1)))
                 .get("entries");
         assertTrue(zip64Entries.stream().allMatch(e -> ((Long) e.get(2)) == 0L), "stored entries");
     }

@@ -1,6 +1,6 @@
 package dev.sdfarm.converter.cli;
 
-import static dev.sdfarm.converter.cli.ProgressBar.bytes;
+import static dev.sdfarm.checkpoint.Counts.bytes;
 
 import dev.sdfarm.checkpoint.Counts;
 import dev.sdfarm.checkpoint.inspect.Inspection;

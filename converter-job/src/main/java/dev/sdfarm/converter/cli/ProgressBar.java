@@ -1,17 +1,18 @@
 package dev.sdfarm.converter.cli;
 
+import static dev.sdfarm.checkpoint.Counts.bytes;
+
+import dev.sdfarm.checkpoint.slim.Progress;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
-import dev.sdfarm.checkpoint.slim.Progress;
-import java.util.function.LongConsumer;
 
 /**
  * A one-line progress bar on standard error: label, bar, percentage, bytes done/total, rate and ETA.
  * Redraws at most ten times a second and only when stderr is a terminal; otherwise it stays silent.
- * Thread-safe: {@link #add} may be called from several threads.
+ * Thread-safe: {@link #advance} may be called from several threads.
  */
-public final class ProgressBar implements Progress, LongConsumer, AutoCloseable {
+public final class ProgressBar implements Progress, AutoCloseable {
     private final PrintStream out;
     private final boolean enabled;
     private final AtomicLong done = new AtomicLong();
@@ -40,21 +41,12 @@ public final class ProgressBar implements Progress, LongConsumer, AutoCloseable 
 
     @Override
     public void advance(long bytes) {
-        add(bytes);
-    }
-
-    public void add(long bytes) {
         long d = done.addAndGet(bytes);
         long now = System.nanoTime();
         if (enabled && (now - lastDraw > 100_000_000L || d >= total)) {
             lastDraw = now;
             draw(d, now);
         }
-    }
-
-    @Override
-    public void accept(long bytes) {
-        add(bytes);
     }
 
     private synchronized void draw(long d, long now) {
@@ -81,20 +73,6 @@ public final class ProgressBar implements Progress, LongConsumer, AutoCloseable 
         }
     }
 
-    /** Human-readable byte count: 512 B, 3.4 MB, 7.70 GB (decimal units). */
-    public static String bytes(long n) {
-        if (n < 1000) {
-            return n + " B";
-        }
-        String[] units = {"kB", "MB", "GB", "TB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(Locale.ROOT, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
-    }
 
     /** Human-readable duration: 42s, 3m05s, 1h02m. */
     public static String duration(double seconds) {
