@@ -1,0 +1,50 @@
+package dev.sdfarm.diffusion.cpu;
+
+/**
+ * 2-D convolution as a matrix product without an im2col buffer: {@code out[cout, oh·ow] = W[cout, cin·kh·kw] ·
+ * patches[cin·kh·kw, oh·ow]}, where each panel of patch columns is gathered straight from the input image
+ * (zero outside it) while packing.
+ */
+final class Conv2d {
+    private Conv2d() {
+    }
+
+    static float[] run(Parallel parallel, Gemm.MicroKernel kernel, float[] x, int n, int cin, int h, int w,
+                       CpuTensor weight, float[] bias, int stride, int padding) {
+        int cout = weight.shape().dim(0);
+        int kh = weight.shape().dim(2);
+        int kw = weight.shape().dim(3);
+        int oh = (h + 2 * padding - kh) / stride + 1;
+        int ow = (w + 2 * padding - kw) / stride + 1;
+        if (oh <= 0 || ow <= 0) {
+            throw new IllegalArgumentException("conv2d kernel " + kh + "x" + kw + " does not fit input " + h + "x" + w);
+        }
+        int k = cin * kh * kw;
+        int spatial = oh * ow;
+        float[] out = new float[n * cout * spatial];
+        Gemm.ARows weights = Gemm.tensorRows(weight, 0);
+        for (int b = 0; b < n; b++) {
+            int image = b * cin * h * w;
+            Gemm.BPanel patches = (n0, cols, nb, kk, panel) -> {
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int ky = 0; ky < kh; ky++) {
+                        for (int kx = 0; kx < kw; kx++) {
+                            int row = ((ci * kh + ky) * kw + kx) * nb;
+                            int plane = image + ci * h * w;
+                            for (int j = 0; j < cols; j++) {
+                                int o = n0 + j;
+                                int iy = (o / ow) * stride + ky - padding;
+                                int ix = (o % ow) * stride + kx - padding;
+                                panel[row + j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
+                            }
+                        }
+                    }
+                }
+                Gemm.zeroTail(panel, cols, nb, kk);
+            };
+            Gemm.multiply(parallel, kernel, cout, spatial, k, weights, patches, out, b * cout * spatial, spatial,
+                    null, bias);
+        }
+        return out;
+    }
+}

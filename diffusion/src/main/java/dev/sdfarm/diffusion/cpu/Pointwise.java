@@ -1,0 +1,101 @@
+package dev.sdfarm.diffusion.cpu;
+
+import dev.sdfarm.diffusion.tensor.Activation;
+import dev.sdfarm.diffusion.tensor.Shape;
+import java.util.function.DoubleBinaryOperator;
+
+/** Elementwise kernels: activations, broadcasting add and multiply, scaling, nearest upsampling. */
+final class Pointwise {
+    private Pointwise() {
+    }
+
+    static float[] activation(Parallel parallel, float[] x, Activation activation) {
+        float[] out = new float[x.length];
+        parallel.forRanges(x.length, 4096, (from, to) -> {
+            switch (activation) {
+                case GELU -> {
+                    for (int i = from; i < to; i++) {
+                        double v = x[i];
+                        out[i] = (float) (0.5 * v * (1 + Erf.erf(v * 0.7071067811865476)));
+                    }
+                }
+                case QUICK_GELU -> {
+                    for (int i = from; i < to; i++) {
+                        out[i] = (float) (x[i] / (1 + Math.exp(-1.702 * x[i])));
+                    }
+                }
+                case SILU -> {
+                    for (int i = from; i < to; i++) {
+                        out[i] = (float) (x[i] / (1 + Math.exp(-(double) x[i])));
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /**
+     * {@code op(a, b)} with {@code b} broadcast against {@code a} as torch does (right-aligned, each dimension equal
+     * or 1); the result has {@code a}'s shape.
+     */
+    static float[] broadcast(Parallel parallel, float[] a, Shape as, float[] b, Shape bs, DoubleBinaryOperator op) {
+        int rank = as.rank();
+        if (bs.rank() > rank) {
+            throw new IllegalArgumentException("cannot broadcast " + bs + " to " + as);
+        }
+        // Strides of b over a's index space: 0 where b has size 1 (or no dimension at all).
+        long[] bStride = new long[rank];
+        long stride = 1;
+        for (int i = 1; i <= rank; i++) {
+            int ad = as.dim(rank - i);
+            int bd = i <= bs.rank() ? bs.dim(bs.rank() - i) : 1;
+            if (bd != ad && bd != 1) {
+                throw new IllegalArgumentException("cannot broadcast " + bs + " to " + as);
+            }
+            bStride[rank - i] = bd == 1 ? 0 : stride;
+            stride *= bd;
+        }
+        float[] out = new float[a.length];
+        int last = rank == 0 ? 1 : as.last();
+        int rows = last == 0 ? 0 : a.length / last;
+        long lastStride = rank == 0 ? 0 : bStride[rank - 1];
+        parallel.forRanges(rows, 64, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long bAt = 0;
+                int rest = r;
+                for (int d = rank - 2; d >= 0; d--) {
+                    bAt += (rest % as.dim(d)) * bStride[d];
+                    rest /= as.dim(d);
+                }
+                int at = r * last;
+                for (int j = 0; j < last; j++) {
+                    out[at + j] = (float) op.applyAsDouble(a[at + j], b[(int) (bAt + j * lastStride)]);
+                }
+            }
+        });
+        return out;
+    }
+
+    static float[] scale(float[] x, float factor) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i] * factor;
+        }
+        return out;
+    }
+
+    static float[] upsampleNearest2x(float[] x, int planes, int h, int w) {
+        float[] out = new float[planes * 4 * h * w];
+        int ow = 2 * w;
+        for (int p = 0; p < planes; p++) {
+            for (int y = 0; y < 2 * h; y++) {
+                int src = (p * h + y / 2) * w;
+                int dst = (p * 2 * h + y) * ow;
+                for (int xx = 0; xx < ow; xx++) {
+                    out[dst + xx] = x[src + xx / 2];
+                }
+            }
+        }
+        return out;
+    }
+}
