@@ -8,7 +8,7 @@ final class Attention {
     private Attention() {
     }
 
-    static float[] run(Parallel parallel, float[] q, float[] k, float[] v, int batch, int sq, int sk, int heads,
+    static float[] run(Parallel parallel, RowOps ops, float[] q, float[] k, float[] v, int batch, int sq, int sk, int heads,
                        int width, boolean causal) {
         int d = width / heads;
         float scale = (float) (1.0 / Math.sqrt(d));
@@ -24,11 +24,7 @@ final class Attention {
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < visible; j++) {
                     int kAt = (b * sk + j) * width + h * d;
-                    float dot = 0f;
-                    for (int e = 0; e < d; e++) {
-                        dot += q[qAt + e] * k[kAt + e];
-                    }
-                    scores[j] = dot * scale;
+                    scores[j] = ops.dot(q, qAt, k, kAt, d) * scale;
                     max = Math.max(max, scores[j]);
                 }
                 double total = 0;
@@ -39,11 +35,7 @@ final class Attention {
                 float inv = (float) (1.0 / total);
                 int oAt = (b * sq + i) * width + h * d;
                 for (int j = 0; j < visible; j++) {
-                    float p = scores[j] * inv;
-                    int vAt = (b * sk + j) * width + h * d;
-                    for (int e = 0; e < d; e++) {
-                        out[oAt + e] += p * v[vAt + e];
-                    }
+                    ops.axpy(scores[j] * inv, v, (b * sk + j) * width + h * d, out, oAt, d);
                 }
             }
         });

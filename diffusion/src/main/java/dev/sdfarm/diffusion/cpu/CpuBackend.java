@@ -16,6 +16,8 @@ import java.io.IOException;
 public final class CpuBackend implements Backend {
     private final Parallel parallel;
     private final Gemm.MicroKernel gemm;
+    private final DotGemm.TileKernel dots;
+    private final RowOps rowOps;
     private final boolean vectors;
 
     /** A backend on every available core, with the Vector API when present. */
@@ -31,6 +33,8 @@ public final class CpuBackend implements Backend {
         this.parallel = new Parallel(threads);
         this.vectors = vectors && vectorApiPresent();
         this.gemm = this.vectors ? new GemmVectors() : new Gemm.Scalar();
+        this.dots = this.vectors ? new DotGemmVectors() : new DotGemm.Scalar();
+        this.rowOps = this.vectors ? new RowOpsVectors() : RowOps.SCALAR;
     }
 
     /** Whether this JVM was started with {@code jdk.incubator.vector}. */
@@ -108,8 +112,8 @@ public final class CpuBackend implements Backend {
         }
         int rows = in.shape().rows();
         float[] result = new float[rows * out];
-        Gemm.multiply(parallel, gemm, rows, out, k, Gemm.floatRows(in.data, 0, k), Gemm.transposedRows(w, 0),
-                result, 0, out, vector(bias, out, "linear bias"), null);
+        DotGemm.multiply(parallel, dots, rows, out, k, Gemm.floatRows(in.data, 0, k), w, 0, result, 0, out,
+                vector(bias, out, "linear bias"));
         return host(result, in.shape().withLast(out));
     }
 
@@ -130,10 +134,13 @@ public final class CpuBackend implements Backend {
         float[] out = new float[Math.toIntExact(batches * m * n)];
         float[] rightFloats = transposeB ? null : right.floats();
         for (int i = 0; i < batches; i++) {
-            Gemm.BPanel panel = transposeB ? Gemm.transposedRows(right, (long) i * n * k)
-                    : Gemm.columns(rightFloats, i * k * n, n);
-            Gemm.multiply(parallel, gemm, m, n, k, Gemm.floatRows(left.data, i * m * k, k), panel, out, i * m * n, n,
-                    null, null);
+            Gemm.ARows rows = Gemm.floatRows(left.data, i * m * k, k);
+            if (transposeB) {
+                DotGemm.multiply(parallel, dots, m, n, k, rows, right, (long) i * n * k, out, i * m * n, n, null);
+            } else {
+                Gemm.multiply(parallel, gemm, m, n, k, rows, Gemm.columns(rightFloats, i * k * n, n), out, i * m * n,
+                        n, null, null);
+            }
         }
         return host(out, as.withLast(n));
     }
@@ -190,14 +197,14 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("attention: q " + s + ", k " + ks.shape() + ", v " + vs.shape()
                     + " with " + heads + " heads do not fit");
         }
-        return host(Attention.run(parallel, qs.data, ks.data, vs.data, s.dim(0), s.dim(1), ks.shape().dim(1), heads,
+        return host(Attention.run(parallel, rowOps, qs.data, ks.data, vs.data, s.dim(0), s.dim(1), ks.shape().dim(1), heads,
                 s.dim(2), causal), s);
     }
 
     @Override
     public Tensor activation(Tensor x, Activation activation) {
         HostTensor in = host(x);
-        return host(Pointwise.activation(parallel, in.data, activation), in.shape());
+        return host(Pointwise.activation(parallel, rowOps, in.data, activation), in.shape());
     }
 
     @Override

@@ -133,20 +133,6 @@ final class Gemm {
         };
     }
 
-    /** B is the transpose of a tensor viewed as {@code [N, k]} from element {@code base} (linear weights, {@code a·bᵀ}). */
-    static BPanel transposedRows(CpuTensor t, long base) {
-        return (n0, cols, nb, k, panel) -> {
-            float[] row = ROWS.get().scratch(k);
-            for (int j = 0; j < cols; j++) {
-                t.decode(base + (long) (n0 + j) * k, row, 0, k);
-                for (int i = 0; i < k; i++) {
-                    panel[i * nb + j] = row[i];
-                }
-            }
-            zeroTail(panel, cols, nb, k);
-        };
-    }
-
     /** B is fp32 values {@code [k, N]} with row stride {@code ldb}. */
     static BPanel columns(float[] data, int offset, int ldb) {
         return (n0, cols, nb, k, panel) -> {

@@ -1,15 +1,19 @@
 package dev.sdfarm.diffusion.cpu;
 
 import dev.sdfarm.checkpoint.DType;
-import dev.sdfarm.checkpoint.dtype.PrecisionCast;
 import dev.sdfarm.diffusion.tensor.Shape;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Weights read in place from a memory-mapped checkpoint, in their stored type (fp32, fp16 or bf16). Kernels
  * widen rows to fp32 as they need them, so a model costs no heap beyond the page cache.
  */
 final class MappedWeights extends CpuTensor {
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
     private final MemorySegment bytes;
     private final DType dtype;
 
@@ -29,8 +33,21 @@ final class MappedWeights extends CpuTensor {
 
     @Override
     void decode(long from, float[] dst, int off, int n) {
-        PrecisionCast.cast(bytes, from * dtype.size(), dtype, MemorySegment.ofArray(dst), (long) off * Float.BYTES,
-                DType.F32, n);
+        switch (dtype) {
+            case F16 -> {
+                long at = from * 2;
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = Float.float16ToFloat(bytes.get(HALF, at + 2L * i));
+                }
+            }
+            case BF16 -> {
+                long at = from * 2;
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = Float.intBitsToFloat(bytes.get(HALF, at + 2L * i) << 16);
+                }
+            }
+            default -> MemorySegment.copy(bytes, FLOAT, from * 4, dst, off, n);
+        }
     }
 
     @Override

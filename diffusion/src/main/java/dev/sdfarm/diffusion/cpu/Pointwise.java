@@ -9,7 +9,7 @@ final class Pointwise {
     private Pointwise() {
     }
 
-    static float[] activation(Parallel parallel, float[] x, Activation activation) {
+    static float[] activation(Parallel parallel, RowOps ops, float[] x, Activation activation) {
         float[] out = new float[x.length];
         parallel.forRanges(x.length, 4096, (from, to) -> {
             switch (activation) {
@@ -19,16 +19,8 @@ final class Pointwise {
                         out[i] = (float) (0.5 * v * (1 + Erf.erf(v * 0.7071067811865476)));
                     }
                 }
-                case QUICK_GELU -> {
-                    for (int i = from; i < to; i++) {
-                        out[i] = (float) (x[i] / (1 + Math.exp(-1.702 * x[i])));
-                    }
-                }
-                case SILU -> {
-                    for (int i = from; i < to; i++) {
-                        out[i] = (float) (x[i] / (1 + Math.exp(-(double) x[i])));
-                    }
-                }
+                case QUICK_GELU -> ops.swish(x, out, from, to, 1.702f);
+                case SILU -> ops.swish(x, out, from, to, 1f);
             }
         });
         return out;

@@ -1,0 +1,101 @@
+package dev.sdfarm.diffusion.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** The Vector API tile kernel of {@link DotGemm}: 16 vector accumulators for a full 4×4 tile, reduced at the end. */
+final class DotGemmVectors implements DotGemm.TileKernel {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    @Override
+    public void tile(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb, int cols, int k,
+                     float[] c, int cOff, int ldc) {
+        if (rows == 4 && cols == 4) {
+            full(a, aOff, lda, b, bOff, ldb, k, c, cOff, ldc);
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < cols; j++) {
+                c[cOff + r * ldc + j] = dot(a, aOff + r * lda, b, bOff + j * ldb, k);
+            }
+        }
+    }
+
+    private static void full(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int k, float[] c,
+                             int cOff, int ldc) {
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        int a0 = aOff, a1 = aOff + lda, a2 = aOff + 2 * lda, a3 = aOff + 3 * lda;
+        int b0 = bOff, b1 = bOff + ldb, b2 = bOff + 2 * ldb, b3 = bOff + 3 * ldb;
+        int bound = S.loopBound(k);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector w0 = FloatVector.fromArray(S, b, b0 + i);
+            FloatVector w1 = FloatVector.fromArray(S, b, b1 + i);
+            FloatVector w2 = FloatVector.fromArray(S, b, b2 + i);
+            FloatVector w3 = FloatVector.fromArray(S, b, b3 + i);
+            FloatVector x = FloatVector.fromArray(S, a, a0 + i);
+            s00 = x.fma(w0, s00);
+            s01 = x.fma(w1, s01);
+            s02 = x.fma(w2, s02);
+            s03 = x.fma(w3, s03);
+            x = FloatVector.fromArray(S, a, a1 + i);
+            s10 = x.fma(w0, s10);
+            s11 = x.fma(w1, s11);
+            s12 = x.fma(w2, s12);
+            s13 = x.fma(w3, s13);
+            x = FloatVector.fromArray(S, a, a2 + i);
+            s20 = x.fma(w0, s20);
+            s21 = x.fma(w1, s21);
+            s22 = x.fma(w2, s22);
+            s23 = x.fma(w3, s23);
+            x = FloatVector.fromArray(S, a, a3 + i);
+            s30 = x.fma(w0, s30);
+            s31 = x.fma(w1, s31);
+            s32 = x.fma(w2, s32);
+            s33 = x.fma(w3, s33);
+        }
+        row(c, cOff, s00, s01, s02, s03, a, a0, b, b0, b1, b2, b3, i, k);
+        row(c, cOff + ldc, s10, s11, s12, s13, a, a1, b, b0, b1, b2, b3, i, k);
+        row(c, cOff + 2 * ldc, s20, s21, s22, s23, a, a2, b, b0, b1, b2, b3, i, k);
+        row(c, cOff + 3 * ldc, s30, s31, s32, s33, a, a3, b, b0, b1, b2, b3, i, k);
+    }
+
+    /** Reduces one row's four accumulators and adds the scalar tail {@code [from, k)}. */
+    private static void row(float[] c, int at, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
+                            float[] a, int ar, float[] b, int b0, int b1, int b2, int b3, int from, int k) {
+        float t0 = v0.reduceLanes(VectorOperators.ADD);
+        float t1 = v1.reduceLanes(VectorOperators.ADD);
+        float t2 = v2.reduceLanes(VectorOperators.ADD);
+        float t3 = v3.reduceLanes(VectorOperators.ADD);
+        for (int i = from; i < k; i++) {
+            float x = a[ar + i];
+            t0 += x * b[b0 + i];
+            t1 += x * b[b1 + i];
+            t2 += x * b[b2 + i];
+            t3 += x * b[b3 + i];
+        }
+        c[at] = t0;
+        c[at + 1] = t1;
+        c[at + 2] = t2;
+        c[at + 3] = t3;
+    }
+
+    static float dot(float[] a, int aOff, float[] b, int bOff, int k) {
+        FloatVector s = FloatVector.zero(S);
+        int bound = S.loopBound(k);
+        int i = 0;
+        for (; i < bound; i += L) {
+            s = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s);
+        }
+        float t = s.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            t += a[aOff + i] * b[bOff + i];
+        }
+        return t;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.sdfarm.diffusion.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** {@link RowOps} with the Vector API; tails fall back to scalar code. */
+final class RowOpsVectors implements RowOps {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return DotGemmVectors.dot(a, aOff, b, bOff, n);
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        FloatVector a = FloatVector.broadcast(S, alpha);
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromArray(S, x, xOff + i).fma(a, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += alpha * x[xOff + i];
+        }
+    }
+
+    @Override
+    public void swish(float[] x, float[] out, int from, int to, float beta) {
+        int i = from;
+        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            v.div(v.mul(-beta).lanewise(VectorOperators.EXP).add(1f)).intoArray(out, i);
+        }
+        SCALAR.swish(x, out, i, to, beta);
+    }
+}
