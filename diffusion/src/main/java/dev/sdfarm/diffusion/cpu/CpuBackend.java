@@ -58,7 +58,7 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor weight(Checkpoint checkpoint, StoredTensor stored) throws IOException {
         CpuTensor.requireSupported(stored.dtype(), stored.name());
-        return new MappedWeights(this, Shape.of(stored.shape()), checkpoint.segment(stored), stored.dtype());
+        return MappedWeights.of(this, Shape.of(stored.shape()), checkpoint.segment(stored), stored.dtype());
     }
 
     @Override
