@@ -2,6 +2,7 @@ package dev.sdfarm.converter.cli;
 
 import dev.sdfarm.checkpoint.CheckpointException;
 import dev.sdfarm.checkpoint.io.OutputExistsException;
+import dev.sdfarm.diffusion.ModelLoadException;
 import io.quarkus.picocli.runtime.PicocliCommandLineFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -46,6 +47,9 @@ public class CommandLineSetup {
         if (e instanceof CheckpointException ce) {
             return ce.userMessage();
         }
+        if (e instanceof ModelLoadException) {
+            return e.getMessage();
+        }
         if (e instanceof OutputExistsException oe) {
             return oe.getMessage();
         }
@@ -62,7 +66,7 @@ public class CommandLineSetup {
     }
 
     public static int exitCode(Throwable e) {
-        if (e instanceof CheckpointException) {
+        if (e instanceof CheckpointException || e instanceof ModelLoadException) {
             return ExitCodes.BAD_INPUT;
         }
         if (e instanceof OutputExistsException || e instanceof UsageException) {

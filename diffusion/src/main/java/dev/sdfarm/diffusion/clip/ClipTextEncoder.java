@@ -31,6 +31,8 @@ public final class ClipTextEncoder {
     /** Every CLIP text tower (ViT-L/14, OpenCLIP ViT-H and bigG) uses 64-wide attention heads. */
     private static final int HEAD_WIDTH = 64;
     private static final float LAYER_NORM_EPS = 1e-5f;
+    /** Tokens per encoded chunk: BOS, 75 prompt tokens, EOS. */
+    public static final int CHUNK_TOKENS = 77;
 
     private final Backend backend;
     private final ClipTextConfig config;
