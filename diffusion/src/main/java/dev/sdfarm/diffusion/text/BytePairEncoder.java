@@ -29,6 +29,8 @@ final class BytePairEncoder {
     static final int VOCABULARY_SIZE = END_OF_TEXT_ID + 1;
     private static final String END_OF_WORD = "</w>";
     private static final int CACHE_LIMIT = 100_000;
+    /** Words longer than this many bytes are merged with the heap instead of the reference's quadratic loop. */
+    private static final int LONG_WORD = 64;
 
     private final String[] tokens = new String[VOCABULARY_SIZE];
     private final Map<String, Integer> ids = new HashMap<>(VOCABULARY_SIZE * 2);
@@ -36,6 +38,9 @@ final class BytePairEncoder {
     private final int[] byteSymbol = new int[256];
     private final int[] charByte = new int[512];
     private final MergeRanks ranks = new MergeRanks(MERGE_COUNT);
+    /** The two symbols each merge joins, by rank. */
+    private final int[] mergeFirst = new int[MERGE_COUNT];
+    private final int[] mergeSecond = new int[MERGE_COUNT];
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     private BytePairEncoder(String vocabularyFile) {
@@ -68,6 +73,8 @@ final class BytePairEncoder {
                 throw new IllegalStateException("merge of unknown symbols on line " + (rank + 1) + ": " + line);
             }
             ranks.put(a, b, rank);
+            mergeFirst[rank] = a;
+            mergeSecond[rank] = b;
             define(FIRST_MERGE_ID + rank, first + second);
         }
         define(START_OF_TEXT_ID, ClipPreTokenizer.START_OF_TEXT);
@@ -169,13 +176,29 @@ final class BytePairEncoder {
         return encoded;
     }
 
+    /**
+     * The reference's BPE loop: find the adjacent pair with the lowest merge rank, merge every occurrence of it
+     * left to right, repeat until no adjacent pair has a rank.
+     */
     private int[] merge(byte[] bytes) {
-        int len = bytes.length;
-        int[] symbols = new int[len];
-        for (int i = 0; i < len; i++) {
+        int[] symbols = byteSymbols(bytes);
+        return symbols.length > LONG_WORD ? mergeLongWord(symbols) : mergeShortWord(symbols);
+    }
+
+    /** The unmerged symbols of a word: one per byte, the last one marked as ending the word. */
+    int[] byteSymbols(byte[] bytes) {
+        int[] symbols = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
             symbols[i] = byteSymbol[bytes[i] & 0xFF];
         }
-        symbols[len - 1] += 256;
+        symbols[bytes.length - 1] += 256;
+        return symbols;
+    }
+
+    /** The reference's loop as written: quadratic in the word length, fastest for ordinary words. */
+    int[] mergeShortWord(int[] symbols) {
+        symbols = symbols.clone();
+        int len = symbols.length;
         while (len > 1) {
             int bestRank = Integer.MAX_VALUE;
             int first = -1;
@@ -207,6 +230,67 @@ final class BytePairEncoder {
     }
 
     /**
+     * The same result in O(n log n), so that a pathological prompt (one "word" of many kilobytes) cannot stall
+     * a worker: symbols in a linked list, candidate pairs in a heap ordered by rank then position. All
+     * occurrences of the lowest rank are taken from the heap before any is merged, so pairs formed by those
+     * merges wait for the next round, exactly as in the reference's loop; stale entries are skipped when taken.
+     */
+    int[] mergeLongWord(int[] symbols) {
+        int n = symbols.length;
+        int[] symbol = symbols.clone();
+        int[] next = new int[n];
+        int[] previous = new int[n];
+        boolean[] removed = new boolean[n];
+        PairHeap heap = new PairHeap(n);
+        for (int i = 0; i < n; i++) {
+            next[i] = i + 1 < n ? i + 1 : -1;
+            previous[i] = i - 1;
+            if (i + 1 < n) {
+                heap.push(ranks.get(symbol[i], symbol[i + 1]), i);
+            }
+        }
+        int[] batch = new int[16];
+        while (!heap.isEmpty()) {
+            int rank = heap.peekRank();
+            int count = 0;
+            while (!heap.isEmpty() && heap.peekRank() == rank) {
+                if (count == batch.length) {
+                    batch = Arrays.copyOf(batch, count * 2);
+                }
+                batch[count++] = heap.popPosition();
+            }
+            int first = mergeFirst[rank];
+            int second = mergeSecond[rank];
+            int merged = FIRST_MERGE_ID + rank;
+            for (int k = 0; k < count; k++) {
+                int left = batch[k];
+                int right = removed[left] ? -1 : next[left];
+                if (right < 0 || symbol[left] != first || symbol[right] != second) {
+                    continue;
+                }
+                symbol[left] = merged;
+                removed[right] = true;
+                next[left] = next[right];
+                if (next[right] >= 0) {
+                    previous[next[right]] = left;
+                }
+                if (previous[left] >= 0) {
+                    heap.push(ranks.get(symbol[previous[left]], merged), previous[left]);
+                }
+                if (next[left] >= 0) {
+                    heap.push(ranks.get(merged, symbol[next[left]]), left);
+                }
+            }
+        }
+        int[] out = new int[n];
+        int len = 0;
+        for (int i = 0; i >= 0; i = next[i]) {
+            out[len++] = symbol[i];
+        }
+        return Arrays.copyOf(out, len);
+    }
+
+    /**
      * openai/CLIP's {@code decode}: concatenates the vocabulary strings, maps them back to bytes, decodes UTF-8
      * replacing malformed sequences with U+FFFD, and turns every {@code </w>} into a space.
      */
@@ -222,6 +306,66 @@ final class BytePairEncoder {
             }
         }
         return bytes.toString(StandardCharsets.UTF_8).replace(END_OF_WORD, " ");
+    }
+
+    /** Min-heap of (rank, position) packed into longs; pairs without a rank are not stored. */
+    private static final class PairHeap {
+        private long[] heap;
+        private int size;
+
+        PairHeap(int capacity) {
+            heap = new long[Math.max(capacity, 4)];
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        void push(int rank, int position) {
+            if (rank == Integer.MAX_VALUE) {
+                return;
+            }
+            if (size == heap.length) {
+                heap = Arrays.copyOf(heap, size * 2);
+            }
+            long entry = ((long) rank << 32) | position;
+            int i = size++;
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                if (heap[parent] <= entry) {
+                    break;
+                }
+                heap[i] = heap[parent];
+                i = parent;
+            }
+            heap[i] = entry;
+        }
+
+        int peekRank() {
+            return (int) (heap[0] >>> 32);
+        }
+
+        int popPosition() {
+            long top = heap[0];
+            long last = heap[--size];
+            int i = 0;
+            while (true) {
+                int child = 2 * i + 1;
+                if (child >= size) {
+                    break;
+                }
+                if (child + 1 < size && heap[child + 1] < heap[child]) {
+                    child++;
+                }
+                if (heap[child] >= last) {
+                    break;
+                }
+                heap[i] = heap[child];
+                i = child;
+            }
+            heap[i] = last;
+            return (int) top;
+        }
     }
 
     /** Merge ranks keyed by the pair of symbol ids, in an open-addressing table. */

@@ -100,6 +100,37 @@ class CharacterTablesReferenceTest {
         report(failures);
     }
 
+    @Test
+    void fixesEverySingleCharacterAsFtfy() {
+        Map<Integer, String> expectedFixed = new HashMap<>();
+        for (String[] row : ReferenceFixtures.table("ftfy_single_chars.txt")) {
+            StringBuilder fixed = new StringBuilder();
+            for (int i = 1; i < row.length; i++) {
+                fixed.appendCodePoint(Integer.parseInt(row[i], 16));
+            }
+            expectedFixed.put(Integer.parseInt(row[0], 16), fixed.toString());
+        }
+        List<String> failures = new ArrayList<>();
+        for (String[] row : ReferenceFixtures.table("unicode_classes.txt")) {
+            boolean assignedInPython = row[2].charAt(6) != 'u';
+            for (int cp = Integer.parseInt(row[0], 16); cp <= Integer.parseInt(row[1], 16); cp++) {
+                boolean surrogate = cp >= 0xD800 && cp <= 0xDFFF;
+                if (!surrogate && (!assignedInPython || !assignedInJava(cp))) {
+                    continue;
+                }
+                String c = surrogate ? String.valueOf((char) cp) : Character.toString(cp);
+                String expected = expectedFixed.getOrDefault(cp, c);
+                String actual = TextFixer.fixText(c);
+                if (!expected.equals(actual)) {
+                    failures.add(String.format("U+%04X ftfy: expected %s, got %s", cp, ReferenceFixtures.quote(expected),
+                            ReferenceFixtures.quote(actual)));
+                }
+            }
+        }
+        report(failures);
+        assertTrue(expectedFixed.size() > 3000, "only " + expectedFixed.size() + " characters that ftfy changes");
+    }
+
     private static void check(List<String> failures, int cp, String what, Object expected, Object actual) {
         if (!expected.equals(actual)) {
             failures.add(String.format("U+%04X %s %s: expected %s, got %s", cp, Character.getName(cp), what, expected, actual));
