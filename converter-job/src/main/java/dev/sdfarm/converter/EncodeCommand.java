@@ -12,6 +12,7 @@ import dev.sdfarm.converter.cli.UsageException;
 import dev.sdfarm.diffusion.clip.ClipTextEncoder;
 import dev.sdfarm.diffusion.clip.Conditioning;
 import dev.sdfarm.diffusion.clip.PromptConditioner;
+import dev.sdfarm.diffusion.clip.PromptConditioning;
 import dev.sdfarm.diffusion.cpu.CpuBackend;
 import dev.sdfarm.diffusion.text.ClipTokenizer;
 import dev.sdfarm.diffusion.text.ExtraNetworkTag;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
 @Command(name = "encode", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Encode a prompt with an SD1.x checkpoint's CLIP text encoder, as AUTOMATIC1111 does "
                 + "(attention weights, BREAK, 75-token chunks, clip skip), and write the conditioning tensor "
-                + "to a .safetensors file: 'cond' [1, chunks x 77, 768] and, with --negative-prompt, 'uncond'.",
+                + "to a .safetensors file: 'cond' [1, chunks x 77, 768] ('cond.0', 'cond.1', ... for the parts of "
+                + "a composable prompt, a AND b) and, with --negative-prompt, 'uncond'.",
         footer = {"", "Examples:",
             "  sdfarm encode --model sd15.safetensors --prompt 'a photo of a cat' -o cond.safetensors",
             "  sdfarm encode --model sd15.safetensors --prompt '(castle:1.3), night' --negative-prompt blurry \\",
@@ -93,12 +95,11 @@ public class EncodeCommand implements Callable<Integer> {
                         + encoder.config().numLayers() + " layers");
             }
             PromptConditioner conditioner = new PromptConditioner(chunker, encoder);
-            List<Conditioning> result = null;
+            PromptConditioning result = null;
             double[] millis = new double[repeat];
             for (int i = 0; i < repeat; i++) {
                 long t0 = System.nanoTime();
-                result = negativePrompt == null ? List.of(conditioner.condition(prompt, clipSkip))
-                        : conditioner.conditionPair(prompt, negativePrompt, clipSkip, !noPad);
+                result = conditioner.condition(prompt, negativePrompt, clipSkip, !noPad);
                 millis[i] = (System.nanoTime() - t0) / 1e6;
             }
             write(result);
@@ -109,23 +110,26 @@ public class EncodeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private void write(List<Conditioning> result) throws java.io.IOException {
+    private void write(PromptConditioning result) throws java.io.IOException {
         List<OutputTensor> tensors = new ArrayList<>();
-        String[] names = {"cond", "uncond"};
-        for (int i = 0; i < result.size(); i++) {
-            Conditioning c = result.get(i);
-            ByteBuffer bytes = ByteBuffer.allocate(c.values().length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            bytes.asFloatBuffer().put(c.values());
-            tensors.add(InMemoryTensorData.tensor(names[i], DType.F32,
-                    new long[] {1, c.shape().dim(0), c.shape().dim(1)}, bytes.array()));
+        List<Conditioning> parts = result.parts();
+        for (int i = 0; i < parts.size(); i++) {
+            tensors.add(tensor(parts.size() == 1 ? "cond" : "cond." + i, parts.get(i)));
+        }
+        if (result.negative() != null) {
+            tensors.add(tensor("uncond", result.negative()));
         }
         Map<String, String> metadata = new LinkedHashMap<>();
+        if (parts.size() > 1 || parts.getFirst().weight() != 1.0) {
+            metadata.put("sdfarm.cond_weights", parts.stream().map(p -> Double.toString(p.weight()))
+                    .collect(java.util.stream.Collectors.joining(",")));
+        }
         metadata.put("sdfarm.prompt", prompt);
         if (negativePrompt != null) {
             metadata.put("sdfarm.negative_prompt", negativePrompt);
         }
         metadata.put("sdfarm.clip_skip", Integer.toString(clipSkip));
-        metadata.put("sdfarm.token_count", Integer.toString(result.getFirst().prompt().tokenCount()));
+        metadata.put("sdfarm.token_count", Integer.toString(result.cond().prompt().tokenCount()));
         metadata.put("sdfarm.model", model.getFileName().toString());
         metadata.put("sdfarm.version", SdfarmVersion.VERSION);
         try (AtomicOutputFile file = AtomicOutputFile.create(out, force, false)) {
@@ -134,16 +138,25 @@ public class EncodeCommand implements Callable<Integer> {
         }
     }
 
-    private void report(List<Conditioning> result, double[] millis, CpuBackend cpu) {
-        Conditioning cond = result.getFirst();
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "wrote %s: cond [1, %d, %d] (%d tokens, %d chunk%s)", out,
-                cond.shape().dim(0), cond.hidden(), cond.prompt().tokenCount(), cond.chunks(),
-                cond.chunks() == 1 ? "" : "s"));
-        if (result.size() > 1) {
-            Conditioning uncond = result.get(1);
-            sb.append(String.format(Locale.ROOT, ", uncond [1, %d, %d] (%d tokens)", uncond.shape().dim(0),
-                    uncond.hidden(), uncond.prompt().tokenCount()));
+    private static OutputTensor tensor(String name, Conditioning c) {
+        ByteBuffer bytes = ByteBuffer.allocate(c.values().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(c.values());
+        return InMemoryTensorData.tensor(name, DType.F32, new long[] {1, c.tokens(), c.hidden()}, bytes.array());
+    }
+
+    private void report(PromptConditioning result, double[] millis, CpuBackend cpu) {
+        StringBuilder sb = new StringBuilder("wrote " + out + ":");
+        List<Conditioning> parts = result.parts();
+        for (int i = 0; i < parts.size(); i++) {
+            Conditioning c = parts.get(i);
+            sb.append(String.format(Locale.ROOT, " %s [1, %d, %d] (%d tokens%s)", parts.size() == 1 ? "cond" : "cond." + i,
+                    c.tokens(), c.hidden(), c.prompt().tokenCount(),
+                    c.weight() == 1.0 ? "" : ", weight " + c.weight()));
+        }
+        if (result.negative() != null) {
+            Conditioning uncond = result.negative();
+            sb.append(String.format(Locale.ROOT, ", uncond [1, %d, %d] (%d tokens)", uncond.tokens(), uncond.hidden(),
+                    uncond.prompt().tokenCount()));
         }
         sb.append(String.format(Locale.ROOT, "; clip skip %d; %.1f ms on %d CPU thread%s", clipSkip, millis[0],
                 cpu.threads(), cpu.threads() == 1 ? "" : "s"));
@@ -156,7 +169,7 @@ public class EncodeCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "encode time: first %.1f ms, median %.1f ms of %d%n", millis[0], median,
                     millis.length);
         }
-        for (ExtraNetworkTag tag : cond.prompt().extraNetworks()) {
+        for (ExtraNetworkTag tag : result.extraNetworks()) {
             System.out.println("note: " + TokenizeCommand.describe(tag) + " is parsed but not applied yet");
         }
     }

@@ -41,7 +41,7 @@ public class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PromptChunker chunker = new PromptChunker(ClipTokenizer.load());
-        ChunkedPrompt chunked = negative ? chunker.chunkNegative(text) : chunker.chunk(text);
+        ChunkedPrompt chunked = negative ? chunker.chunkText(text) : chunker.chunk(text);
         System.out.println(json ? JsonWriter.pretty(toJson(chunked)) : toText(chunked));
         return ExitCodes.OK;
     }

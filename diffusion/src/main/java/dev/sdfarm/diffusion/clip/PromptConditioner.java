@@ -1,7 +1,9 @@
 package dev.sdfarm.diffusion.clip;
 
-import dev.sdfarm.diffusion.tensor.Backend;
 import dev.sdfarm.diffusion.text.ChunkedPrompt;
+import dev.sdfarm.diffusion.text.ComposablePrompt;
+import dev.sdfarm.diffusion.text.ExtraNetworkParser;
+import dev.sdfarm.diffusion.text.ExtraNetworkPrompt;
 import dev.sdfarm.diffusion.text.PromptChunk;
 import dev.sdfarm.diffusion.text.PromptChunker;
 import java.util.ArrayList;
@@ -9,14 +11,18 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Prompt text to conditioning exactly as AUTOMATIC1111's {@code FrozenCLIPEmbedderWithCustomWords} does it for
- * SD1.x: the prompt is chunked (attention syntax, {@code BREAK}, 75-token chunks with comma backtracking), every
- * chunk is encoded on its own, and emphasis is A1111's default "Original" mode: each chunk's output is multiplied
- * token by token by its weights, then rescaled so its mean equals the mean before weighting. Chunks of one call
- * are encoded in one batch.
+ * Prompt text to conditioning exactly as AUTOMATIC1111 does it for SD1.x. The positive prompt loses its
+ * extra-network tags, is split into composable parts ({@code AND}, trailing {@code :weight}), and each part goes
+ * through {@code FrozenCLIPEmbedderWithCustomWords}: chunked (attention syntax, {@code BREAK}, 75-token chunks
+ * with comma backtracking), every chunk encoded on its own, and emphasis in A1111's default "Original" mode
+ * (each chunk's output multiplied token by token by its weights, then rescaled so its mean equals the mean
+ * before weighting). Parts of different lengths are stacked as A1111's {@code stack_conds} does (repeating the
+ * last token's vector); with padding, the shorter of cond and uncond is extended with the empty prompt's
+ * conditioning as A1111's "Pad prompt/negative prompt" option ({@code pad_cond_uncond}) does. Everything of one
+ * call is encoded in one batch.
  *
- * <p>The means are accumulated in double: they are small differences of large sums, and fp32 accumulation alone
- * moves results by ~1e-4 (the reference is A1111's code run in float64).
+ * <p>The emphasis means are accumulated in double: they are small differences of large sums, and fp32
+ * accumulation alone moves results by ~1e-4 (the reference is A1111's code run in float64).
  */
 public final class PromptConditioner {
     private final PromptChunker chunker;
@@ -27,54 +33,73 @@ public final class PromptConditioner {
         this.encoder = encoder;
     }
 
-    /** The conditioning of a (positive) prompt; extra-network tags such as {@code <lora:x:1>} are left out and reported. */
-    public Conditioning condition(String prompt, int clipSkip) {
-        return encode(List.of(chunker.chunk(prompt)), clipSkip).getFirst();
+    /** The conditioning of a positive prompt. */
+    public PromptConditioning condition(String prompt, int clipSkip) {
+        return condition(prompt, null, clipSkip, false);
     }
 
     /**
-     * A prompt and a negative prompt, encoded in one batch. With {@code padToSameLength} the shorter is extended
-     * with the empty prompt's conditioning until both have the same chunk count, as A1111 does with "Pad
-     * prompt/negative prompt" ({@code pad_cond_uncond}), so the UNet can run both in one batch.
+     * A prompt and a negative prompt (null for none), encoded in one batch.
      *
-     * @return the prompt's conditioning, then the negative prompt's
+     * @param padToSameLength extend the shorter of cond and uncond with the empty prompt's conditioning so the
+     *                        UNet can take both in one batch
      */
-    public List<Conditioning> conditionPair(String prompt, String negativePrompt, int clipSkip,
-                                            boolean padToSameLength) {
-        ChunkedPrompt positive = chunker.chunk(prompt);
-        ChunkedPrompt negative = chunker.chunkNegative(negativePrompt);
-        List<ChunkedPrompt> prompts = new ArrayList<>(List.of(positive, negative));
-        int longest = Math.max(positive.chunks().size(), negative.chunks().size());
-        boolean pad = padToSameLength && positive.chunks().size() != negative.chunks().size();
-        if (pad) {
-            prompts.add(chunker.chunkNegative(""));
+    public PromptConditioning condition(String prompt, String negativePrompt, int clipSkip, boolean padToSameLength) {
+        ExtraNetworkPrompt tagged = ExtraNetworkParser.parse(prompt);
+        List<ComposablePrompt.Part> parts = ComposablePrompt.parse(tagged.text()).parts();
+        List<ChunkedPrompt> texts = new ArrayList<>();
+        for (ComposablePrompt.Part part : parts) {
+            texts.add(chunker.chunkText(part.text()));
         }
-        List<Conditioning> encoded = encode(prompts, clipSkip);
-        if (!pad) {
-            return encoded;
+        if (negativePrompt != null) {
+            texts.add(chunker.chunkText(negativePrompt));
+            if (padToSameLength) {
+                texts.add(chunker.chunkText(""));
+            }
         }
-        Conditioning empty = encoded.get(2);
-        return List.of(padded(encoded.get(0), empty, longest), padded(encoded.get(1), empty, longest));
+        List<Conditioning> encoded = encode(texts, clipSkip);
+        List<Conditioning> conds = new ArrayList<>();
+        int length = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            Conditioning c = encoded.get(i);
+            conds.add(new Conditioning(c.values(), c.tokens(), c.hidden(), parts.get(i).weight(), c.prompt()));
+            length = Math.max(length, c.tokens());
+        }
+        for (int i = 0; i < conds.size(); i++) {
+            if (conds.get(i).tokens() < length) {
+                conds.set(i, conds.get(i).repeatLastTo(length));
+            }
+        }
+        Conditioning negative = negativePrompt == null ? null : encoded.get(parts.size());
+        if (negative != null && padToSameLength && negative.tokens() != length) {
+            Conditioning empty = encoded.get(parts.size() + 1);
+            if (negative.tokens() < length) {
+                negative = negative.padWith(empty, length);
+            } else {
+                int padded = negative.tokens();
+                conds.replaceAll(c -> c.padWith(empty, padded));
+            }
+        }
+        return new PromptConditioning(conds, negative, tagged.tags());
     }
 
-    private List<Conditioning> encode(List<ChunkedPrompt> prompts, int clipSkip) {
+    private List<Conditioning> encode(List<ChunkedPrompt> texts, int clipSkip) {
         List<int[]> tokens = new ArrayList<>();
-        for (ChunkedPrompt p : prompts) {
+        for (ChunkedPrompt p : texts) {
             p.chunks().forEach(c -> tokens.add(c.tokens()));
         }
-        Backend backend = encoder.backend();
-        float[] z = backend.toFloats(encoder.encode(tokens.toArray(int[][]::new), clipSkip));
+        float[] z = encoder.backend().toFloats(encoder.encode(tokens.toArray(int[][]::new), clipSkip));
         int hidden = encoder.config().hiddenSize();
         int chunkValues = ClipTextEncoder.CHUNK_TOKENS * hidden;
         List<Conditioning> out = new ArrayList<>();
         int at = 0;
-        for (ChunkedPrompt p : prompts) {
+        for (ChunkedPrompt p : texts) {
             int n = p.chunks().size();
             float[] values = Arrays.copyOfRange(z, at * chunkValues, (at + n) * chunkValues);
             for (int c = 0; c < n; c++) {
                 emphasize(values, c * chunkValues, p.chunks().get(c), hidden);
             }
-            out.add(new Conditioning(values, n, hidden, p));
+            out.add(new Conditioning(values, n * ClipTextEncoder.CHUNK_TOKENS, hidden, 1.0, p));
             at += n;
         }
         return out;
@@ -107,17 +132,5 @@ public final class PromptConditioner {
         for (int i = offset; i < offset + n; i++) {
             z[i] *= restore;
         }
-    }
-
-    private static Conditioning padded(Conditioning c, Conditioning empty, int chunks) {
-        if (c.chunks() == chunks) {
-            return c;
-        }
-        int chunkValues = empty.values().length;
-        float[] values = Arrays.copyOf(c.values(), chunks * chunkValues);
-        for (int i = c.chunks(); i < chunks; i++) {
-            System.arraycopy(empty.values(), 0, values, i * chunkValues, chunkValues);
-        }
-        return new Conditioning(values, chunks, c.hidden(), c.prompt());
     }
 }

@@ -55,11 +55,12 @@ public final class PromptChunker {
     }
 
     /**
-     * A negative prompt: chunked as it is. webui does not look for extra-network tags in negative prompts, so
-     * text such as {@code <lora:x:1>} is tokenized like any other. Never fails.
+     * Text chunked as it is: a negative prompt (webui does not look for extra-network tags in negative prompts,
+     * so text such as {@code <lora:x:1>} is tokenized like any other), or one part of a composable prompt whose
+     * tags are already gone. Never fails.
      */
-    public ChunkedPrompt chunkNegative(String negativePrompt) {
-        return chunkLine(negativePrompt, List.of());
+    public ChunkedPrompt chunkText(String text) {
+        return chunkLine(text, List.of());
     }
 
     private ChunkedPrompt chunkLine(String line, List<ExtraNetworkTag> tags) {

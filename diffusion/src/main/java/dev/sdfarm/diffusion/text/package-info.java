@@ -14,7 +14,7 @@
  *       {@link dev.sdfarm.diffusion.text.ExtraNetworkPrompt} (text without tags, and
  *       {@link dev.sdfarm.diffusion.text.ExtraNetworkTag}s);</li>
  *   <li>{@link dev.sdfarm.diffusion.text.PromptChunker} - {@code chunk(String)} for positive and
- *       {@code chunkNegative(String)} for negative prompts - returning a
+ *       {@code chunkText(String)} for negative prompts - returning a
  *       {@link dev.sdfarm.diffusion.text.ChunkedPrompt} of 77-token
  *       {@link dev.sdfarm.diffusion.text.PromptChunk}s with per-token multipliers.</li>
  * </ul>

@@ -9,7 +9,6 @@ import dev.sdfarm.diffusion.cpu.CpuBackend;
 import dev.sdfarm.diffusion.text.ClipTokenizer;
 import dev.sdfarm.diffusion.text.PromptChunker;
 import java.io.IOException;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,9 +45,12 @@ class PromptConditionerTest {
         double worst = 0;
         for (ClipFixtures.PromptReference ref : refs.prompts()) {
             for (int clipSkip = 1; clipSkip <= 2; clipSkip++) {
-                Conditioning c = conditioner.condition(ref.prompt(), clipSkip);
+                PromptConditioning pc = conditioner.condition(ref.prompt(), clipSkip);
                 String what = "prompt " + ref.index() + " '" + ref.prompt() + "', clip skip " + clipSkip;
-                assertEquals(ref.chunks(), c.chunks(), what + ": chunks");
+                assertEquals(1, pc.parts().size(), what + ": parts");
+                Conditioning c = pc.cond();
+                assertEquals(ref.condWeight(), c.weight(), what + ": composable weight");
+                assertEquals(ref.chunks(), c.prompt().chunks().size(), what + ": chunks");
                 for (int i = 0; i < ref.chunks(); i++) {
                     assertArrayEquals(ref.tokens()[i], c.prompt().chunks().get(i).tokens(), what + ": tokens");
                 }
@@ -67,12 +69,12 @@ class PromptConditionerTest {
         double worst = 0;
         for (ClipFixtures.PairReference ref : ClipFixtures.conditioning().pairs()) {
             for (int clipSkip = 1; clipSkip <= 2; clipSkip++) {
-                List<Conditioning> pair = conditioner.conditionPair(ref.prompt(), ref.negativePrompt(), clipSkip, true);
+                PromptConditioning pair = conditioner.condition(ref.prompt(), ref.negativePrompt(), clipSkip, true);
                 String what = "pair " + ref.index() + ", clip skip " + clipSkip;
-                assertEquals(ref.paddedChunks(), pair.get(0).chunks(), what);
-                assertEquals(ref.paddedChunks(), pair.get(1).chunks(), what);
-                double err = Math.max(ClipFixtures.maxAbsDiff(ref.cond(clipSkip), pair.get(0).values()),
-                        ClipFixtures.maxAbsDiff(ref.uncond(clipSkip), pair.get(1).values()));
+                assertEquals(ref.paddedChunks() * 77, pair.cond().tokens(), what);
+                assertEquals(ref.paddedChunks() * 77, pair.negative().tokens(), what);
+                double err = Math.max(ClipFixtures.maxAbsDiff(ref.cond(clipSkip), pair.cond().values()),
+                        ClipFixtures.maxAbsDiff(ref.uncond(clipSkip), pair.negative().values()));
                 worst = Math.max(worst, err);
                 assertTrue(err <= ClipFixtures.TOLERANCE, what + ": max abs error " + err);
             }
@@ -83,10 +85,36 @@ class PromptConditionerTest {
     @Test
     void withoutPaddingEachSideKeepsItsOwnChunkCount() {
         ClipFixtures.PairReference ref = ClipFixtures.conditioning().pairs().get(2);
-        List<Conditioning> pair = conditioner.conditionPair(ref.prompt(), ref.negativePrompt(), 1, false);
-        assertEquals(ref.condChunks(), pair.get(0).chunks());
-        assertEquals(ref.uncondChunks(), pair.get(1).chunks());
-        float[] alone = conditioner.condition(ref.prompt(), 1).values();
-        assertEquals(0.0, ClipFixtures.maxAbsDiff(alone, pair.get(0).values()));
+        PromptConditioning pair = conditioner.condition(ref.prompt(), ref.negativePrompt(), 1, false);
+        assertEquals(ref.condChunks() * 77, pair.cond().tokens());
+        assertEquals(ref.uncondChunks() * 77, pair.negative().tokens());
+        float[] alone = conditioner.condition(ref.prompt(), 1).cond().values();
+        assertEquals(0.0, ClipFixtures.maxAbsDiff(alone, pair.cond().values()));
+    }
+
+    @Test
+    void composablePartsAreEncodedSeparatelyAndStackedByRepeatingTheLastVector() {
+        ClipFixtures.PromptReference shortRef = ClipFixtures.conditioning().prompts().get(0);
+        ClipFixtures.PromptReference longRef = ClipFixtures.conditioning().prompts().get(18);
+        PromptConditioning pc = conditioner.condition(shortRef.prompt() + ":0.7 AND " + longRef.prompt(), 1);
+        assertEquals(2, pc.parts().size());
+        assertEquals(0.7, pc.parts().get(0).weight());
+        assertEquals(1.0, pc.parts().get(1).weight());
+        assertEquals(2 * 77, pc.parts().get(0).tokens());
+        assertTrue(ClipFixtures.maxAbsDiff(longRef.cond(1), pc.parts().get(1).values()) <= ClipFixtures.TOLERANCE);
+        float[] first = pc.parts().get(0).values();
+        assertTrue(ClipFixtures.maxAbsDiff(shortRef.cond(1), ClipFixtures.rows(first, 0, 77)) <= ClipFixtures.TOLERANCE);
+        float[] last = ClipFixtures.rows(first, 76, 77);
+        for (int t = 77; t < 154; t++) {
+            assertEquals(0.0, ClipFixtures.maxAbsDiff(last, ClipFixtures.rows(first, t, t + 1)), "token " + t);
+        }
+    }
+
+    @Test
+    void extraNetworkTagsAreTakenOutOfThePositivePromptOnly() {
+        PromptConditioning pc = conditioner.condition("<lora:foo:0.8> a fox", "<lora:bar:1> blurry", 1, true);
+        assertEquals(1, pc.extraNetworks().size());
+        assertEquals("foo", pc.extraNetworks().getFirst().name());
+        assertTrue(pc.negative().prompt().tokenCount() > 5, "the negative prompt's tag is tokenized as text");
     }
 }

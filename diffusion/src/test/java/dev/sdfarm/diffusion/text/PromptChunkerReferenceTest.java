@@ -26,7 +26,7 @@ class PromptChunkerReferenceTest {
             boolean negative = (Boolean) row.get("negative");
             int backtrack = Math.toIntExact((Long) row.get("backtrack"));
             PromptChunker chunker = new PromptChunker(tokenizer, backtrack);
-            ChunkedPrompt actual = negative ? chunker.chunkNegative(prompt) : chunker.chunk(prompt);
+            ChunkedPrompt actual = negative ? chunker.chunkText(prompt) : chunker.chunk(prompt);
             compared++;
             String label = ReferenceFixtures.quote(prompt) + (negative ? " (negative)" : "") + " backtrack " + backtrack;
 

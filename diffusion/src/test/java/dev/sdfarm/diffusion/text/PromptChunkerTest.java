@@ -115,7 +115,7 @@ class PromptChunkerTest {
         ChunkedPrompt positive = chunker.chunk("cat <lora:detail:0.8>");
         assertEquals(1, positive.tokenCount());
         assertEquals("detail", positive.extraNetworks().getFirst().name());
-        ChunkedPrompt negative = chunker.chunkNegative("cat <lora:detail:0.8>");
+        ChunkedPrompt negative = chunker.chunkText("cat <lora:detail:0.8>");
         assertEquals(List.of(), negative.extraNetworks());
         assertTrue(negative.tokenCount() > 1);
     }
