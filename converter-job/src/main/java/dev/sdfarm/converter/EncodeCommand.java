@@ -144,19 +144,23 @@ public class EncodeCommand implements Callable<Integer> {
         return InMemoryTensorData.tensor(name, DType.F32, new long[] {1, c.tokens(), c.hidden()}, bytes.array());
     }
 
+    private static String tokens(Conditioning c) {
+        int n = c.prompt().tokenCount();
+        return n + (n == 1 ? " token" : " tokens");
+    }
+
     private void report(PromptConditioning result, double[] millis, CpuBackend cpu) {
         StringBuilder sb = new StringBuilder("wrote " + out + ":");
         List<Conditioning> parts = result.parts();
         for (int i = 0; i < parts.size(); i++) {
             Conditioning c = parts.get(i);
-            sb.append(String.format(Locale.ROOT, " %s [1, %d, %d] (%d tokens%s)", parts.size() == 1 ? "cond" : "cond." + i,
-                    c.tokens(), c.hidden(), c.prompt().tokenCount(),
-                    c.weight() == 1.0 ? "" : ", weight " + c.weight()));
+            sb.append(String.format(Locale.ROOT, " %s [1, %d, %d] (%s%s)", parts.size() == 1 ? "cond" : "cond." + i,
+                    c.tokens(), c.hidden(), tokens(c), c.weight() == 1.0 ? "" : ", weight " + c.weight()));
         }
         if (result.negative() != null) {
             Conditioning uncond = result.negative();
-            sb.append(String.format(Locale.ROOT, ", uncond [1, %d, %d] (%d tokens)", uncond.tokens(), uncond.hidden(),
-                    uncond.prompt().tokenCount()));
+            sb.append(String.format(Locale.ROOT, ", uncond [1, %d, %d] (%s)", uncond.tokens(), uncond.hidden(),
+                    tokens(uncond)));
         }
         sb.append(String.format(Locale.ROOT, "; clip skip %d; %.1f ms on %d CPU thread%s", clipSkip, millis[0],
                 cpu.threads(), cpu.threads() == 1 ? "" : "s"));

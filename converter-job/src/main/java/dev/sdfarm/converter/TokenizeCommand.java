@@ -71,9 +71,9 @@ public class TokenizeCommand implements Callable<Integer> {
         for (PromptChunk chunk : chunked.chunks()) {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("tokens", Arrays.stream(chunk.tokens()).boxed().toList());
-            List<Float> weights = new ArrayList<>();
+            List<Double> weights = new ArrayList<>();
             for (float w : chunk.multipliers()) {
-                weights.add(w);
+                weights.add(Double.parseDouble(Float.toString(w))); // 1.2, not 1.2000000476837158
             }
             c.put("weights", weights);
             chunks.add(c);

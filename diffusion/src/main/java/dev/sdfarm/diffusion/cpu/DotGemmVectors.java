@@ -1,7 +1,6 @@
 package dev.sdfarm.diffusion.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** The Vector API tile kernel of {@link DotGemm}: 16 vector accumulators for a full 4×4 tile, reduced at the end. */
@@ -68,10 +67,10 @@ final class DotGemmVectors implements DotGemm.TileKernel {
     /** Reduces one row's four accumulators and adds the scalar tail {@code [from, k)}. */
     private static void row(float[] c, int at, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
                             float[] a, int ar, float[] b, int b0, int b1, int b2, int b3, int from, int k) {
-        float t0 = v0.reduceLanes(VectorOperators.ADD);
-        float t1 = v1.reduceLanes(VectorOperators.ADD);
-        float t2 = v2.reduceLanes(VectorOperators.ADD);
-        float t3 = v3.reduceLanes(VectorOperators.ADD);
+        float t0 = VectorMath.sum(v0);
+        float t1 = VectorMath.sum(v1);
+        float t2 = VectorMath.sum(v2);
+        float t3 = VectorMath.sum(v3);
         for (int i = from; i < k; i++) {
             float x = a[ar + i];
             t0 += x * b[b0 + i];
@@ -92,7 +91,7 @@ final class DotGemmVectors implements DotGemm.TileKernel {
         for (; i < bound; i += L) {
             s = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s);
         }
-        float t = s.reduceLanes(VectorOperators.ADD);
+        float t = VectorMath.sum(s);
         for (; i < k; i++) {
             t += a[aOff + i] * b[bOff + i];
         }

@@ -1,7 +1,7 @@
 package dev.sdfarm.diffusion.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /** {@link RowOps} with the Vector API; tails fall back to scalar code. */
@@ -27,13 +27,16 @@ final class RowOpsVectors implements RowOps {
         }
     }
 
+    /**
+     * Every element goes through the same {@link VectorMath#exp}, the tail under a mask, so results do not depend
+     * on how the parallel loop cut the range.
+     */
     @Override
     public void swish(float[] x, float[] out, int from, int to, float beta) {
-        int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            v.div(v.mul(-beta).lanewise(VectorOperators.EXP).add(1f)).intoArray(out, i);
+        for (int i = from; i < to; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector v = FloatVector.fromArray(S, x, i, m);
+            v.div(VectorMath.exp(v.mul(-beta)).add(1f)).intoArray(out, i, m);
         }
-        SCALAR.swish(x, out, i, to, beta);
     }
 }

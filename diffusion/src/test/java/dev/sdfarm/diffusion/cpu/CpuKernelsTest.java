@@ -118,6 +118,26 @@ class CpuKernelsTest {
     }
 
     @Test
+    void resultsDoNotDependOnTheNumberOfThreads() throws IOException {
+        try (CpuBackend one = new CpuBackend(1, true); CpuBackend three = new CpuBackend(3, true)) {
+            float[] x = new float[77 * 3072 + 5];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (i % 1013) / 50f - 10f;
+            }
+            for (Activation a : Activation.values()) {
+                float[] single = one.toFloats(one.activation(one.upload(x, Shape.of(x.length)), a));
+                float[] multi = three.toFloats(three.activation(three.upload(x, Shape.of(x.length)), a));
+                org.junit.jupiter.api.Assertions.assertArrayEquals(single, multi, a.name());
+            }
+            String c = "linear_wide";
+            float[] single = one.toFloats(one.linear(in(one, c + ".x"), weight(one, c + ".w"), weight(one, c + ".b")));
+            float[] multi = three.toFloats(three.linear(in(three, c + ".x"), weight(three, c + ".w"),
+                    weight(three, c + ".b")));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(single, multi, "linear");
+        }
+    }
+
+    @Test
     void shapeMismatchesAreRejectedWithBothShapes() throws IOException {
         CpuBackend cpu = BACKENDS[0];
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
