@@ -28,9 +28,9 @@ import java.util.Objects;
  */
 public final class PhiloxNoise implements NoiseGenerator {
     private static final double TWO_POW32_INV = (float) 2.3283064e-10;
-    private static final double TWO_POW32_INV_HALF = (float) ((float) 2.3283064e-10 / 2f);
+    private static final double TWO_POW32_INV_HALF = (float) 2.3283064e-10 / 2f;
     private static final double TWO_POW32_INV_2PI = (float) (2.3283064e-10 * 6.2831855);
-    private static final double TWO_POW32_INV_2PI_HALF = (float) ((float) (2.3283064e-10 * 6.2831855) / 2f);
+    private static final double TWO_POW32_INV_2PI_HALF = (float) (2.3283064e-10 * 6.2831855) / 2f;
 
     private final int keyLow;
     private final int keyHigh;
