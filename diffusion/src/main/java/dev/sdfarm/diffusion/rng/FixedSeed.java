@@ -51,7 +51,8 @@ public final class FixedSeed {
         if (parsed.compareTo(MIN) < 0 || parsed.compareTo(MAX_UNSIGNED) > 0) {
             throw new IllegalArgumentException("seed out of the 64-bit range: " + seed.strip());
         }
-        return of(parsed.longValue(), random);
+        // compare before narrowing: 2^64 - 1 is a seed of its own, not -1
+        return parsed.equals(BigInteger.ONE.negate()) ? random(random) : parsed.longValue();
     }
 
     /** Python's {@code int(text)} in base 10, or null where it raises {@code ValueError}. */
@@ -91,7 +92,11 @@ public final class FixedSeed {
         return negative ? value.negate() : value;
     }
 
-    /** {@code str.strip()}: Python's whitespace is Java's {@link Character#isWhitespace} plus a few spaces. */
+    /**
+     * The whitespace {@code int()} ignores around the digits: ASCII space, tab, line feed, vertical tab, form feed
+     * and carriage return, and any non-ASCII Unicode whitespace (which CPython first maps to a space). The ASCII
+     * separators 0x1C-0x1F are not among them.
+     */
     private static String stripPythonWhitespace(String s) {
         int start = 0;
         int end = s.length();
@@ -105,6 +110,9 @@ public final class FixedSeed {
     }
 
     private static boolean isPythonWhitespace(char c) {
+        if (c < 128) {
+            return c == ' ' || (c >= '\t' && c <= '\r');
+        }
         return Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '\u0085';
     }
 }

@@ -15,13 +15,20 @@ final class TorchCpuReductions {
     }
 
     /**
-     * {@code torch.norm(x, dim=1)} of a {@code [c, h, w]} tensor: {@code linalg_vector_norm} with
-     * {@code ord = 2} reduces a dimension that is not the last through {@code binary_kernel_reduce} with
-     * {@code NormTwoOps}, a sequential {@code acc + v * v} per output (which GCC contracts to one fused
-     * multiply-add), then {@code sqrt}. Result is {@code [c, w]}, row-major.
+     * {@code torch.norm(x, dim=1)} of a {@code [c, h, w]} tensor ({@code linalg_vector_norm} with {@code ord = 2}),
+     * result {@code [c, w]}. A dimension that is not the last one goes through {@code binary_kernel_reduce} with
+     * {@code NormTwoOps}: a sequential {@code acc + v * v} per output, which GCC contracts to one fused multiply-add,
+     * then {@code sqrt}. With {@code w == 1} the reduced dimension is the last one and the vectorised
+     * {@link #lastDimNorm} runs instead.
      */
     static float[] normOverRows(float[] x, int c, int h, int w) {
         float[] norm = new float[c * w];
+        if (w == 1) {
+            for (int ch = 0; ch < c; ch++) {
+                norm[ch] = lastDimNorm(x, ch * h, h);
+            }
+            return norm;
+        }
         for (int ch = 0; ch < c; ch++) {
             int plane = ch * h * w;
             for (int col = 0; col < w; col++) {
@@ -36,15 +43,55 @@ final class TorchCpuReductions {
     }
 
     /**
-     * {@code x.sum(1)} of a {@code [c, h, w]} tensor: the reduced dimension is strided and the kept one
-     * contiguous, so {@code cascade_sum} takes {@code vectorized_outer_sum}. That sums every column on its own,
-     * but not all alike: columns in groups of four vectors ({@code multi_row_sum} with 4 rows of 8 lanes) get a
-     * plain {@link #cascadeSum}; the columns after the last such group, one vector at a time and then one by one,
-     * go through {@code row_sum} ({@link #rowSum}). Result is {@code [c, w]}.
+     * The 2-norm of contiguous values, {@code norm_kernel_tensor_iterator_impl}'s last-dimension path: eight lane
+     * accumulators over whole vectors ({@code norm_two_reduce_step}, fused by GCC), the lanes added in order, then
+     * the leftover values one by one. GCC vectorises that last loop four values at a time, squaring them apart and
+     * adding in order, and only the final {@code count % 4} get a fused multiply-add.
+     */
+    static float lastDimNorm(float[] x, int offset, int count) {
+        float[] lanes = new float[VECTOR_LANES];
+        int vectorEnd = count - count % VECTOR_LANES;
+        for (int d = 0; d < vectorEnd; d += VECTOR_LANES) {
+            for (int lane = 0; lane < VECTOR_LANES; lane++) {
+                float v = x[offset + d + lane];
+                lanes[lane] = Math.fma(v, v, lanes[lane]);
+            }
+        }
+        float acc = lanes[0];
+        for (int lane = 1; lane < VECTOR_LANES; lane++) {
+            acc = acc + lanes[lane];
+        }
+        int squaredApart = vectorEnd + (count - vectorEnd) / 4 * 4;
+        for (int d = vectorEnd; d < squaredApart; d++) {
+            float v = x[offset + d];
+            acc += v * v;
+        }
+        for (int d = squaredApart; d < count; d++) {
+            float v = x[offset + d];
+            acc = Math.fma(v, v, acc);
+        }
+        return (float) Math.sqrt(acc);
+    }
+
+    /**
+     * {@code x.sum(1)} of a {@code [c, h, w]} tensor. Each output sums one column, but {@code cascade_sum} picks
+     * the summation by layout. With {@code w >= 8} the kept dimension is the contiguous one and
+     * {@code vectorized_outer_sum} runs: columns in groups of four vectors ({@code multi_row_sum}, 32 columns) get a
+     * plain {@link #cascadeSum}, the columns after the last group (a vector at a time, then one by one) go through
+     * {@code row_sum} ({@link #rowSum}). With {@code 1 < w < 8}, {@code scalar_outer_sum} does the same with groups
+     * of four columns. With {@code w == 1} the reduced dimension itself is contiguous: {@link #innerSum}.
+     * Result is {@code [c, w]}.
      */
     static float[] sumOverRows(float[] x, int c, int h, int w) {
         float[] sum = new float[c * w];
-        int cascadedColumns = w / (4 * VECTOR_LANES) * (4 * VECTOR_LANES);
+        if (w == 1) {
+            for (int ch = 0; ch < c; ch++) {
+                sum[ch] = innerSum(x, ch * h, h);
+            }
+            return sum;
+        }
+        int group = w >= VECTOR_LANES ? 4 * VECTOR_LANES : 4;
+        int cascadedColumns = w / group * group;
         for (int ch = 0; ch < c; ch++) {
             for (int col = 0; col < w; col++) {
                 int start = ch * h * w + col;
@@ -54,30 +101,33 @@ final class TorchCpuReductions {
         return sum;
     }
 
-    /**
-     * {@code x.mean()} of a contiguous tensor: {@code sum} ({@code vectorized_inner_sum}: a {@link #rowSum} per
-     * vector lane over the whole vectors, then the leftover elements one by one, then the lanes in order), divided
-     * by the element count.
-     */
+    /** {@code x.mean()} of a contiguous tensor: {@link #innerSum} divided by the element count. */
     static float mean(float[] x, int offset, int count) {
-        float total;
-        if (count >= VECTOR_LANES) {
-            int vectors = count / VECTOR_LANES;
-            float[] lanes = new float[VECTOR_LANES];
-            for (int lane = 0; lane < VECTOR_LANES; lane++) {
-                lanes[lane] = rowSum(x, offset + lane, VECTOR_LANES, vectors);
-            }
-            total = 0f;
-            for (int k = vectors * VECTOR_LANES; k < count; k++) {
-                total += x[offset + k];
-            }
-            for (float lane : lanes) {
-                total += lane;
-            }
-        } else {
-            total = rowSum(x, offset, 1, count); // scalar_inner_sum
+        return innerSum(x, offset, count) / count;
+    }
+
+    /**
+     * The sum of contiguous values: {@code vectorized_inner_sum} (a {@link #rowSum} per vector lane over the whole
+     * vectors, then the leftover values one by one, then the lanes in order), or for fewer values than a vector
+     * {@code scalar_inner_sum} (one {@link #rowSum}).
+     */
+    static float innerSum(float[] x, int offset, int count) {
+        if (count < VECTOR_LANES) {
+            return rowSum(x, offset, 1, count);
         }
-        return total / count;
+        int vectors = count / VECTOR_LANES;
+        float[] lanes = new float[VECTOR_LANES];
+        for (int lane = 0; lane < VECTOR_LANES; lane++) {
+            lanes[lane] = rowSum(x, offset + lane, VECTOR_LANES, vectors);
+        }
+        float total = 0f;
+        for (int k = vectors * VECTOR_LANES; k < count; k++) {
+            total += x[offset + k];
+        }
+        for (float lane : lanes) {
+            total += lane;
+        }
+        return total;
     }
 
     /**
