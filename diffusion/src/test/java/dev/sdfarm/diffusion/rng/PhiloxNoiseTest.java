@@ -45,6 +45,28 @@ class PhiloxNoiseTest {
         FloatBits.assertSameBits("prefix", shortDraw, 0, longDraw, 0, 7);
     }
 
+    /** The intrinsic fast path must give exactly the StrictMath result, including next to float rounding points. */
+    @Test
+    void fastBoxMullerEqualsTheStrictMathOne() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(17);
+        int nearBoundary = 0;
+        for (int i = 0; i < 2_000_000; i++) {
+            int x = random.nextInt();
+            int y = random.nextInt();
+            double u = (x & 0xffffffffL) * (double) (float) 2.3283064e-10 + (double) ((float) 2.3283064e-10 / 2f);
+            double v = (y & 0xffffffffL) * (double) (float) (2.3283064e-10 * 6.2831855)
+                    + (double) ((float) (2.3283064e-10 * 6.2831855) / 2f);
+            double strict = StrictMath.sqrt(-2.0 * StrictMath.log(u)) * StrictMath.sin(v);
+            long below = Double.doubleToRawLongBits(strict) & 0x1FFFFFFF;
+            if (Math.abs(below - 0x10000000) < 4096) {
+                nearBoundary++;
+            }
+            assertEquals(Float.floatToRawIntBits((float) strict), Float.floatToRawIntBits(PhiloxNoise.boxMullerSine(x, y)),
+                    "x=" + x + " y=" + y);
+        }
+        assertEquals(true, nearBoundary > 0, "no sample came near a rounding point");
+    }
+
     @Test
     void allSixtyFourSeedBitsCount() {
         assertFalse(java.util.Arrays.equals(new PhiloxNoise(1).randn(8), new PhiloxNoise(1 + (1L << 32)).randn(8)));
