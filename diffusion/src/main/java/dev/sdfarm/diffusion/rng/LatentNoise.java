@@ -24,7 +24,7 @@ import java.util.Objects;
  * <p>Not thread-safe.
  */
 public final class LatentNoise {
-    private final NoiseSource source;
+    private final NoiseFactory source;
     private final LatentShape shape;
     private final SeedPlan seeds;
     private final LatentShape seedShape;
@@ -32,17 +32,22 @@ public final class LatentNoise {
     private final NoiseGenerator[] generators;
     private boolean first = true;
 
-    /** A1111's {@code ImageRNG(shape, seeds, subseeds, subseed_strength)} without seed resizing or ENSD. */
-    public LatentNoise(NoiseSource source, LatentShape shape, SeedPlan seeds) {
+    /**
+     * A1111's {@code ImageRNG(shape, seeds, subseeds, subseed_strength)} without seed resizing or ENSD.
+     *
+     * @param source the random number source, usually a {@link NoiseSource}
+     */
+    public LatentNoise(NoiseFactory source, LatentShape shape, SeedPlan seeds) {
         this(source, shape, seeds, 0, 0, 0);
     }
 
     /**
+     * @param source the random number source, usually a {@link NoiseSource}
      * @param seedResizeFromHeight A1111's {@code seed_resize_from_h} in pixels; 0 or less turns resizing off
      * @param seedResizeFromWidth A1111's {@code seed_resize_from_w} in pixels; 0 or less turns resizing off
      * @param etaNoiseSeedDelta A1111's {@code eta_noise_seed_delta} setting; 0 for none
      */
-    public LatentNoise(NoiseSource source, LatentShape shape, SeedPlan seeds,
+    public LatentNoise(NoiseFactory source, LatentShape shape, SeedPlan seeds,
                        int seedResizeFromHeight, int seedResizeFromWidth, long etaNoiseSeedDelta) {
         this.source = Objects.requireNonNull(source, "source");
         this.shape = Objects.requireNonNull(shape, "shape");

@@ -6,7 +6,7 @@ import java.util.Locale;
  * The random number sources of AUTOMATIC1111's "Random number generator source" setting
  * ({@code opts.randn_source}), by the values it stores.
  */
-public enum NoiseSource {
+public enum NoiseSource implements NoiseFactory {
     /**
      * {@code "GPU"}, A1111's default: {@code torch.randn} on the CUDA device (cuRAND Philox4x32-10). There is no
      * CUDA here, so this is {@link PhiloxNoise}, the same generator A1111 runs on the CPU for {@link #NV}: equal
@@ -41,7 +41,11 @@ public enum NoiseSource {
         throw new IllegalArgumentException("unknown random number source \"" + value + "\" (expected GPU, CPU or NV)");
     }
 
-    /** A fresh generator seeded as A1111's {@code create_generator(seed)} seeds one for this source. */
+    /**
+     * A fresh generator seeded as A1111's {@code create_generator(seed)} seeds one for this source; for
+     * {@link #CPU}, torch's AVX2 kernel ({@link TorchCpuKernel#AVX2}).
+     */
+    @Override
     public NoiseGenerator generator(long seed) {
         return switch (this) {
             case GPU, NV -> new PhiloxNoise(seed);

@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * {@code torch.randn} on the CPU: {@code torch.manual_seed(seed)} (or a fresh {@code torch.Generator("cpu")}
  * seeded so), then successive {@code torch.randn(shape)} calls, as AUTOMATIC1111 draws them with its "CPU"
- * random number source. Bit-exact with the x86-64 Linux builds of PyTorch running their AVX2 kernels.
+ * random number source. Bit-exact with the x86-64 Linux builds of PyTorch, for the kernel torch picked
+ * ({@link TorchCpuKernel}; by default its AVX2 one).
  *
  * <p>What torch does, from {@code ATen/native/cpu/DistributionTemplates.h} ({@code normal_kernel}) and
  * {@code ATen/core/DistributionsHelper.h}:
@@ -16,7 +17,8 @@ import java.util.Objects;
  *       {@code u2 = a[j + 8]}, {@code a[j] = sqrt(-2 log u1) cos(2 pi u2)}, {@code a[j + 8] = ... sin}). If the count
  *       is not a multiple of 16, 16 fresh uniforms are drawn over the last 16 elements and that block is redone,
  *       so the tail overwrites values of the last full block. The transcendental functions are
- *       {@code avx_mathfun.h}'s, see {@link AvxMathFun}.</li>
+ *       {@code avx_mathfun.h}'s ({@link AvxMathFun}), or glibc's in the plain {@code normal_fill_16}
+ *       ({@link GlibcFloatMath}).</li>
  *   <li>Fewer than 16 elements ({@code cpu_serial_kernel} over {@code normal_distribution<double>}): each value
  *       is a double Box-Muller sample rounded to float; the two uniforms are 53-bit {@code random64()} doubles,
  *       {@code r = sqrt(-2 log(1 - u2))} and {@code theta = 2 pi u1}. The value returned is {@code r cos(theta)};
@@ -26,10 +28,9 @@ import java.util.Objects;
  *
  * <p>Version notes. PyTorch 1.13 and 2.x (checked up to 2.4) have the same kernels. 2.x computes
  * {@code log1p(-u2)} where 1.13 computes {@code log(1 - u2)}; as {@code u2} is a multiple of 2<sup>-53</sup>,
- * {@code 1 - u2} is exact and both round the same value. Other builds differ in the last bits: without AVX2
- * (and in builds that pick the AVX-512 kernels, which fall back to the plain {@code normal_fill} with the C
- * library's {@code logf}/{@code cosf}/{@code sinf}) and with compilers that do not fuse multiply-adds in
- * {@code avx_mathfun.h} (about 1% of values then differ by an ulp).
+ * {@code 1 - u2} is exact and both round the same value. Builds this class does not reproduce differ in the last
+ * bits: the AVX2 kernel from a compiler that does not fuse the multiply-adds in {@code avx_mathfun.h} (about 1% of
+ * values differ by an ulp), and the plain {@code normal_fill} over a C library other than glibc (Windows, macOS).
  *
  * <p>Not thread-safe.
  */
@@ -41,13 +42,27 @@ public final class TorchCpuNoise implements NoiseGenerator {
     private static final int BLOCK = 16;
 
     private final Mt19937 engine;
+    private final TorchCpuKernel kernel;
     private final float[] sinCos = new float[2];
     private boolean hasCachedNormal;
     private double cachedNormal;
 
-    /** A generator in the state {@code torch.manual_seed(seed)} leaves it; negative seeds are two's complement. */
+    /**
+     * A generator in the state {@code torch.manual_seed(seed)} leaves it, drawing with torch's AVX2 kernel;
+     * negative seeds are two's complement.
+     */
     public TorchCpuNoise(long seed) {
-        engine = new Mt19937(seed);
+        this(seed, TorchCpuKernel.AVX2);
+    }
+
+    /** As {@link #TorchCpuNoise(long)}, reproducing the given kernel for draws of 16 or more values. */
+    public TorchCpuNoise(long seed, TorchCpuKernel kernel) {
+        this.engine = new Mt19937(seed);
+        this.kernel = java.util.Objects.requireNonNull(kernel, "kernel");
+    }
+
+    public TorchCpuKernel kernel() {
+        return kernel;
     }
 
     /** {@code torch.manual_seed(seed)}: restarts the stream and forgets the cached normal sample. */
@@ -68,7 +83,7 @@ public final class TorchCpuNoise implements NoiseGenerator {
         }
     }
 
-    /** {@code normal_fill_AVX2}. */
+    /** {@code normal_fill_AVX2} or {@code normal_fill}: the same steps around different Box-Muller blocks. */
     private void fillVectorised(float[] out, int offset, int count) {
         fillUniform(out, offset, count);
         int end = offset + count;
@@ -82,6 +97,14 @@ public final class TorchCpuNoise implements NoiseGenerator {
         }
     }
 
+    private void boxMuller16(float[] a, int at) {
+        if (kernel == TorchCpuKernel.AVX2) {
+            boxMuller16Avx2(a, at);
+        } else {
+            boxMuller16Glibc(a, at);
+        }
+    }
+
     private void fillUniform(float[] out, int offset, int count) {
         Mt19937 mt = engine;
         for (int i = offset, end = offset + count; i < end; i++) {
@@ -90,7 +113,7 @@ public final class TorchCpuNoise implements NoiseGenerator {
     }
 
     /** {@code normal_fill_16_AVX2} with mean 0 and standard deviation 1, one lane at a time. */
-    private void boxMuller16(float[] a, int at) {
+    private void boxMuller16Avx2(float[] a, int at) {
         float[] sc = sinCos;
         for (int j = at; j < at + 8; j++) {
             float u1 = 1f - a[j];
@@ -101,6 +124,22 @@ public final class TorchCpuNoise implements NoiseGenerator {
             // _mm256_fmadd_ps(n, std = 1, mean = 0): exact, but turns -0 into +0
             a[j] = radius * sc[1] + 0f;
             a[j + 8] = radius * sc[0] + 0f;
+        }
+    }
+
+    /**
+     * {@code normal_fill_16} for float with mean 0 and standard deviation 1:
+     * {@code radius = sqrtf(-2 * logf(1 - a[j]))}, {@code theta = (float) (2.0 * pi * a[j + 8])} computed in double,
+     * {@code a[j] = radius * cosf(theta) * 1 + 0}, {@code a[j + 8] = radius * sinf(theta) * 1 + 0}.
+     */
+    private static void boxMuller16Glibc(float[] a, int at) {
+        for (int j = at; j < at + 8; j++) {
+            float u1 = 1f - a[j];
+            float u2 = a[j + 8];
+            float radius = (float) Math.sqrt(-2f * GlibcFloatMath.log(u1));
+            float theta = (float) (2.0 * Math.PI * u2);
+            a[j] = radius * GlibcFloatMath.cos(theta) + 0f;
+            a[j + 8] = radius * GlibcFloatMath.sin(theta) + 0f;
         }
     }
 

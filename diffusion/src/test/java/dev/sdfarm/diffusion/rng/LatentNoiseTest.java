@@ -59,6 +59,16 @@ class LatentNoiseTest {
     }
 
     @Test
+    void anyFactoryCanStandForTheSource() {
+        SeedPlan plan = SeedPlan.forImages(3, 4, 0.5, 2);
+        LatentShape shape = new LatentShape(4, 9, 8);
+        assertArrayEquals(new LatentNoise(NoiseSource.CPU, shape, plan).next(),
+                new LatentNoise(TorchCpuNoise::new, shape, plan).next());
+        float[][] glibc = new LatentNoise(seed -> new TorchCpuNoise(seed, TorchCpuKernel.GLIBC), shape, plan).next();
+        assertEquals(2, glibc.length);
+    }
+
+    @Test
     void withoutVariationEachImageIsItsSeedsFirstDraw() {
         LatentNoise noise = new LatentNoise(NoiseSource.CPU, new LatentShape(4, 5, 6), SeedPlan.forImages(10, 99, 0, 3));
         float[][] first = noise.next();

@@ -14,15 +14,38 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TorchCpuNoiseTest {
 
-    /** {@code torch.manual_seed(seed); torch.randn(shape)}, bit for bit, from {@code torch-cpu-randn.safetensors}. */
+    /**
+     * {@code torch.manual_seed(seed); torch.randn(shape)} with torch's AVX2 kernels, bit for bit, from
+     * {@code torch-cpu-randn-avx2.safetensors}.
+     */
     @TestFactory
-    Stream<DynamicTest> matchesTorchRandn() {
-        return RandnCases.tests("torch-cpu-randn.safetensors", TorchCpuNoise::new);
+    Stream<DynamicTest> matchesTorchAvx2Randn() {
+        return RandnCases.tests("torch-cpu-randn-avx2.safetensors", TorchCpuNoise::new);
+    }
+
+    /** The same with the plain {@code normal_fill} over glibc ({@code ATEN_CPU_CAPABILITY=default}). */
+    @TestFactory
+    Stream<DynamicTest> matchesTorchPlainRandn() {
+        return RandnCases.tests("torch-cpu-randn-default.safetensors", seed -> new TorchCpuNoise(seed, TorchCpuKernel.GLIBC));
     }
 
     @Test
-    void fixturesComeFromTheAvx2Kernel() {
-        assertEquals("AVX2", RngVectors.load("torch-cpu-randn.safetensors").metadata("cpu_capability"));
+    void fixturesComeFromTheKernelsTheyAreNamedFor() {
+        assertEquals("AVX2", RngVectors.load("torch-cpu-randn-avx2.safetensors").metadata("cpu_capability"));
+        assertEquals("NO AVX", RngVectors.load("torch-cpu-randn-default.safetensors").metadata("cpu_capability"));
+    }
+
+    @Test
+    void kernelsShareEverythingButTheBoxMullerArithmetic() {
+        float[] avx2 = new TorchCpuNoise(5).randn(4, 16, 16);
+        float[] glibc = new TorchCpuNoise(5, TorchCpuKernel.GLIBC).randn(4, 16, 16);
+        int differing = 0;
+        for (int i = 0; i < avx2.length; i++) {
+            assertEquals(avx2[i], glibc[i], 4e-6f, "element " + i);
+            differing += Float.floatToRawIntBits(avx2[i]) != Float.floatToRawIntBits(glibc[i]) ? 1 : 0;
+        }
+        assertTrue(differing > 0 && differing < avx2.length / 2, differing + " values differ");
+        assertArrayEquals(new TorchCpuNoise(5).randn(15), new TorchCpuNoise(5, TorchCpuKernel.GLIBC).randn(15));
     }
 
     @Test

@@ -20,7 +20,7 @@ class TorchCpuOpsTest {
         return vectors.cases().stream().map(c -> DynamicTest.dynamicTest((String) c.get("tensor"), () -> {
             int[] s = RngVectors.ints(c.get("shape"));
             String name = (String) c.get("tensor");
-            float[] x = new TorchCpuNoise((Long) c.get("seed")).randn(s);
+            float[] x = new TorchCpuNoise((Long) c.get("seed")).randn(s); // verified by the randn vectors
             FloatBits.assertSameBits(name + " norm(dim=1)", vectors.tensor(name + "/norm1"),
                     TorchCpuReductions.normOverRows(x, s[0], s[1], s[2]));
             float[] sum = TorchCpuReductions.sumOverRows(x, s[0], s[1], s[2]);
