@@ -26,9 +26,9 @@ import java.util.Objects;
  *       {@code randn} call. Seeding clears the cache; the 16-or-more path neither reads nor clears it.</li>
  * </ul>
  *
- * <p>Version notes. PyTorch 1.13 and 2.x (checked up to 2.4) have the same kernels. 2.x computes
- * {@code log1p(-u2)} where 1.13 computes {@code log(1 - u2)}; as {@code u2} is a multiple of 2<sup>-53</sup>,
- * {@code 1 - u2} is exact and both round the same value. Builds this class does not reproduce differ in the last
+ * <p>Version notes. PyTorch 1.13 and the 2.x sources read (up to about 2.4) have the same kernels; 2.x adds a
+ * POWER (VSX) variant. Later releases compute {@code log1p(-u2)} where 1.13 computes {@code log(1 - u2)}; as
+ * {@code u2} is a multiple of 2<sup>-53</sup>, {@code 1 - u2} is exact and both round the same value. Builds this class does not reproduce differ in the last
  * bits: the AVX2 kernel from a compiler that does not fuse the multiply-adds in {@code avx_mathfun.h} (about 1% of
  * values differ by an ulp), and the plain {@code normal_fill} over a C library other than glibc (Windows, macOS).
  *
@@ -58,7 +58,7 @@ public final class TorchCpuNoise implements NoiseGenerator {
     /** As {@link #TorchCpuNoise(long)}, reproducing the given kernel for draws of 16 or more values. */
     public TorchCpuNoise(long seed, TorchCpuKernel kernel) {
         this.engine = new Mt19937(seed);
-        this.kernel = java.util.Objects.requireNonNull(kernel, "kernel");
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
     }
 
     public TorchCpuKernel kernel() {
