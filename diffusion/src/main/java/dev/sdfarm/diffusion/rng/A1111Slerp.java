@@ -12,11 +12,12 @@ package dev.sdfarm.diffusion.rng;
  * weights are the other way round, {@code low * val + high * (1 - val)}. Python floats meet float32 tensors as
  * float32 scalars ({@code val}, {@code 1 - val} are rounded to float), and everything else is float32 too.
  *
- * <p>The arithmetic is PyTorch's on the CPU (x86-64, AVX2): reductions in its order ({@link TorchCpuReductions})
- * and {@code acos}/{@code sin} from SLEEF ({@link SleefFloat}), which is what builds without MKL call. Builds with
- * MKL take those two from MKL's vector math library instead, and a GPU runs its own kernels and reduction
- * order, so results from those can differ in the last bits (about one value in ten by a few ulps of the blended
- * terms).
+ * <p>The arithmetic is that of PyTorch's AVX2 CPU kernels: reductions in their order over 8-lane vectors
+ * ({@link TorchCpuReductions}), and {@code acos}/{@code sin} from SLEEF ({@link SleefFloat}), which builds without
+ * MKL call. Other builds differ in the last bits. Builds with MKL take {@code acos} and {@code sin} from MKL's
+ * vector math library. The AVX-512 kernels sum with 16-lane vectors, which changes the order for some widths. A GPU
+ * runs its own kernels and reduction order. For scale: with correctly rounded {@code acos}/{@code sin} instead of
+ * SLEEF's, about one value in ten differs by a few ulps of the blended terms.
  */
 final class A1111Slerp {
     private static final float LINEAR_THRESHOLD = (float) 0.9995;

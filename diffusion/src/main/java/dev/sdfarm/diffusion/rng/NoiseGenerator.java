@@ -5,9 +5,9 @@ package dev.sdfarm.diffusion.rng;
  * {@code torch.randn} returns for successive calls after being seeded.
  *
  * <p>Each {@link #randn(float[], int, int)} call stands for one {@code randn} call of a contiguous float32
- * tensor with {@code count} elements: the shape only matters through its element count, but how the values are
- * cut into calls does (drawing 16 values and then 16 more is not the same as drawing 32 at once). Row-major
- * (C) order, as {@code torch.randn(shape).flatten()}.
+ * tensor with {@code count} elements. The shape only matters through its element count, but how the values are
+ * cut into calls does: on the CPU, 10 values and then 10 more are not the 20 values of one call, and every Philox
+ * call starts at a new counter offset. Values are in row-major (C) order, as {@code torch.randn(shape).flatten()}.
  *
  * <p>Implementations are stateful and not thread-safe.
  */
