@@ -42,6 +42,9 @@ public final class LatentNoise {
     }
 
     /**
+     * A1111's full {@code ImageRNG(shape, seeds, subseeds, subseed_strength, seed_resize_from_h,
+     * seed_resize_from_w)}, with the eta noise seed delta setting.
+     *
      * @param source the random number source, usually a {@link NoiseSource}
      * @param seedResizeFromHeight A1111's {@code seed_resize_from_h} in pixels; 0 or less turns resizing off
      * @param seedResizeFromWidth A1111's {@code seed_resize_from_w} in pixels; 0 or less turns resizing off
