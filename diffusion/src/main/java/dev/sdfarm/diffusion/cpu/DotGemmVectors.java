@@ -7,12 +7,20 @@ import jdk.incubator.vector.VectorSpecies;
 final class DotGemmVectors implements DotGemm.TileKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    private static final ThreadLocal<float[]> ACCUMULATORS = ThreadLocal.withInitial(() -> new float[16 * L]);
 
     @Override
     public void tile(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int ldb, int cols, int k,
                      float[] c, int cOff, int ldc) {
         if (rows == 4 && cols == 4) {
-            full(a, aOff, lda, b, bOff, ldb, k, c, cOff, ldc);
+            // The accumulators leave through memory and are reduced here, in a small method: reducing them inside
+            // full() makes it too big for the JIT to inline the reductions, and a vector passed to a call that
+            // is not inlined gets boxed.
+            float[] acc = ACCUMULATORS.get();
+            int from = full(a, aOff, lda, b, bOff, ldb, k, acc);
+            for (int r = 0; r < 4; r++) {
+                row(c, cOff + r * ldc, acc, r * 4 * L, a, aOff + r * lda, b, bOff, ldb, from, k);
+            }
             return;
         }
         for (int r = 0; r < rows; r++) {
@@ -22,8 +30,8 @@ final class DotGemmVectors implements DotGemm.TileKernel {
         }
     }
 
-    private static void full(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int k, float[] c,
-                             int cOff, int ldc) {
+    /** Accumulates a 4×4 tile over whole vectors of k into {@code acc} (16 vectors); returns where the tail starts. */
+    private static int full(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int k, float[] acc) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
@@ -58,30 +66,43 @@ final class DotGemmVectors implements DotGemm.TileKernel {
             s32 = x.fma(w2, s32);
             s33 = x.fma(w3, s33);
         }
-        row(c, cOff, s00, s01, s02, s03, a, a0, b, b0, b1, b2, b3, i, k);
-        row(c, cOff + ldc, s10, s11, s12, s13, a, a1, b, b0, b1, b2, b3, i, k);
-        row(c, cOff + 2 * ldc, s20, s21, s22, s23, a, a2, b, b0, b1, b2, b3, i, k);
-        row(c, cOff + 3 * ldc, s30, s31, s32, s33, a, a3, b, b0, b1, b2, b3, i, k);
+        s00.intoArray(acc, 0);
+        s01.intoArray(acc, L);
+        s02.intoArray(acc, 2 * L);
+        s03.intoArray(acc, 3 * L);
+        s10.intoArray(acc, 4 * L);
+        s11.intoArray(acc, 5 * L);
+        s12.intoArray(acc, 6 * L);
+        s13.intoArray(acc, 7 * L);
+        s20.intoArray(acc, 8 * L);
+        s21.intoArray(acc, 9 * L);
+        s22.intoArray(acc, 10 * L);
+        s23.intoArray(acc, 11 * L);
+        s30.intoArray(acc, 12 * L);
+        s31.intoArray(acc, 13 * L);
+        s32.intoArray(acc, 14 * L);
+        s33.intoArray(acc, 15 * L);
+        return i;
     }
 
-    /** Reduces one row's four accumulators and adds the scalar tail {@code [from, k)}. */
-    private static void row(float[] c, int at, FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
-                            float[] a, int ar, float[] b, int b0, int b1, int b2, int b3, int from, int k) {
-        float t0 = VectorMath.sum(v0);
-        float t1 = VectorMath.sum(v1);
-        float t2 = VectorMath.sum(v2);
-        float t3 = VectorMath.sum(v3);
+    /** Reduces one row's four accumulators (at {@code acc[at..]}) and adds the scalar tail {@code [from, k)}. */
+    private static void row(float[] c, int cAt, float[] acc, int at, float[] a, int ar, float[] b, int bOff, int ldb,
+                            int from, int k) {
+        float t0 = VectorMath.sum(FloatVector.fromArray(S, acc, at));
+        float t1 = VectorMath.sum(FloatVector.fromArray(S, acc, at + L));
+        float t2 = VectorMath.sum(FloatVector.fromArray(S, acc, at + 2 * L));
+        float t3 = VectorMath.sum(FloatVector.fromArray(S, acc, at + 3 * L));
         for (int i = from; i < k; i++) {
             float x = a[ar + i];
-            t0 += x * b[b0 + i];
-            t1 += x * b[b1 + i];
-            t2 += x * b[b2 + i];
-            t3 += x * b[b3 + i];
+            t0 += x * b[bOff + i];
+            t1 += x * b[bOff + ldb + i];
+            t2 += x * b[bOff + 2 * ldb + i];
+            t3 += x * b[bOff + 3 * ldb + i];
         }
-        c[at] = t0;
-        c[at + 1] = t1;
-        c[at + 2] = t2;
-        c[at + 3] = t3;
+        c[cAt] = t0;
+        c[cAt + 1] = t1;
+        c[cAt + 2] = t2;
+        c[cAt + 3] = t3;
     }
 
     static float dot(float[] a, int aOff, float[] b, int bOff, int k) {

@@ -15,7 +15,14 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorMath {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final VectorShuffle<Float>[] HALVES = halves();
+    private static final int L = S.length();
+    // One constant shuffle per tree level, in fields so the JIT sees constants (array elements are not).
+    private static final VectorShuffle<Float> SWAP_32 = swap(32);
+    private static final VectorShuffle<Float> SWAP_16 = swap(16);
+    private static final VectorShuffle<Float> SWAP_8 = swap(8);
+    private static final VectorShuffle<Float> SWAP_4 = swap(4);
+    private static final VectorShuffle<Float> SWAP_2 = swap(2);
+    private static final VectorShuffle<Float> SWAP_1 = swap(1);
 
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693145751953125f;
@@ -28,21 +35,38 @@ final class VectorMath {
     private VectorMath() {
     }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Float>[] halves() {
-        int steps = Integer.numberOfTrailingZeros(S.length());
-        VectorShuffle<Float>[] s = new VectorShuffle[steps];
-        for (int i = 0; i < steps; i++) {
-            int width = S.length() >> (i + 1);
-            s[i] = VectorShuffle.fromOp(S, lane -> lane ^ width);
-        }
-        return s;
+    /** Exchanges lanes {@code width} apart (lane i with lane i ^ width); unused when wider than the vector. */
+    private static VectorShuffle<Float> swap(int width) {
+        return width >= L ? null : VectorShuffle.fromOp(S, lane -> lane ^ width);
     }
 
-    /** The sum of the lanes by a fixed pairwise tree. */
+    /**
+     * The sum of the lanes by a fixed pairwise tree. Every method on this path stays under the JIT's 35-byte
+     * inlining limit for call sites it does not consider hot: a vector passed to a call that is not inlined gets
+     * boxed, and the boxing spreads into the caller's loop.
+     */
     static float sum(FloatVector v) {
-        for (VectorShuffle<Float> swap : HALVES) {
-            v = v.add(v.rearrange(swap));
+        return L == 16 ? sum16(v) : L == 8 ? sum8(v) : sumAny(v);
+    }
+
+    private static float sum16(FloatVector v) {
+        return fold(fold(fold(fold(v, SWAP_8), SWAP_4), SWAP_2), SWAP_1).lane(0);
+    }
+
+    private static float sum8(FloatVector v) {
+        return fold(fold(fold(v, SWAP_4), SWAP_2), SWAP_1).lane(0);
+    }
+
+    private static FloatVector fold(FloatVector v, VectorShuffle<Float> swap) {
+        return v.add(v.rearrange(swap));
+    }
+
+    private static float sumAny(FloatVector v) {
+        VectorShuffle<Float>[] levels = new VectorShuffle[] {SWAP_32, SWAP_16, SWAP_8, SWAP_4, SWAP_2, SWAP_1};
+        for (VectorShuffle<Float> swap : levels) {
+            if (swap != null) {
+                v = fold(v, swap);
+            }
         }
         return v.lane(0);
     }
