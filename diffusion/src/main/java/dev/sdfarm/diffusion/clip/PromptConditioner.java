@@ -51,9 +51,11 @@ public final class PromptConditioner {
         for (ComposablePrompt.Part part : parts) {
             texts.add(chunker.chunkText(part.text()));
         }
+        int longestPart = texts.stream().mapToInt(t -> t.chunks().size()).max().orElseThrow();
         if (negativePrompt != null) {
-            texts.add(chunker.chunkText(negativePrompt));
-            if (padToSameLength) {
+            ChunkedPrompt negative = chunker.chunkText(negativePrompt);
+            texts.add(negative);
+            if (padToSameLength && negative.chunks().size() != longestPart) {
                 texts.add(chunker.chunkText(""));
             }
         }
