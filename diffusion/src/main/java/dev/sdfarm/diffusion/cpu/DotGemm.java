@@ -28,16 +28,7 @@ final class DotGemm {
      */
     static void multiply(Parallel parallel, TileKernel kernel, int m, int n, int k, Gemm.ARows a, CpuTensor b,
                          long bBase, float[] c, int cOff, int ldc, float[] colBias) {
-        int blocks = (n + NB - 1) / NB;
-        int rowGroups = (m + TILE - 1) / TILE;
-        int splits = Math.max(1, Math.min(rowGroups, (2 * parallel.threads() + blocks - 1) / blocks));
-        parallel.forEach(blocks * splits, task -> {
-            int blk = task / splits;
-            int s = task % splits;
-            int n0 = blk * NB;
-            int cols = Math.min(NB, n - n0);
-            int mFrom = (int) ((long) rowGroups * s / splits) * TILE;
-            int mTo = Math.min(m, (int) ((long) rowGroups * (s + 1) / splits) * TILE);
+        parallel.forBlocks(m, n, NB, TILE, (n0, cols, mFrom, mTo) -> {
             float[] w = block(cols * k);
             b.decode(bBase + (long) n0 * k, w, 0, cols * k);
             Gemm.RowBlock rows = ROWS.get();

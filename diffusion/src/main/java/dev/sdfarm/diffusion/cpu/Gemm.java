@@ -61,16 +61,7 @@ final class Gemm {
     static void multiply(Parallel parallel, MicroKernel kernel, int m, int n, int k, ARows a, BPanel b,
                          float[] c, int cOff, int ldc, float[] colBias, float[] rowBias) {
         int nb = kernel.nb();
-        int panels = (n + nb - 1) / nb;
-        int rowGroups = (m + MR - 1) / MR;
-        int splits = Math.max(1, Math.min(rowGroups, (2 * parallel.threads() + panels - 1) / panels));
-        parallel.forEach(panels * splits, task -> {
-            int p = task / splits;
-            int s = task % splits;
-            int n0 = p * nb;
-            int cols = Math.min(nb, n - n0);
-            int mFrom = (int) ((long) rowGroups * s / splits) * MR;
-            int mTo = Math.min(m, (int) ((long) rowGroups * (s + 1) / splits) * MR);
+        parallel.forBlocks(m, n, nb, MR, (n0, cols, mFrom, mTo) -> {
             float[] panel = panel(nb * k);
             b.pack(n0, cols, nb, k, panel);
             RowBlock block = ROWS.get();

@@ -80,6 +80,29 @@ final class Parallel implements AutoCloseable {
         forEach(chunks, c -> body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
     }
 
+    /**
+     * Work on an {@code m × n} output in column blocks of {@code nb}; when there are fewer blocks than twice the
+     * threads, each block's rows are also split, in multiples of {@code rowStep}. {@code body} gets one block's
+     * first column and width and its row range.
+     */
+    void forBlocks(int m, int n, int nb, int rowStep, BlockBody body) {
+        int blocks = (n + nb - 1) / nb;
+        int rowGroups = (m + rowStep - 1) / rowStep;
+        int splits = Math.max(1, Math.min(rowGroups, (2 * threads + blocks - 1) / blocks));
+        forEach(blocks * splits, task -> {
+            int n0 = task / splits * nb;
+            int s = task % splits;
+            int mFrom = (int) ((long) rowGroups * s / splits) * rowStep;
+            int mTo = Math.min(m, (int) ((long) rowGroups * (s + 1) / splits) * rowStep);
+            body.run(n0, Math.min(nb, n - n0), mFrom, mTo);
+        });
+    }
+
+    @FunctionalInterface
+    interface BlockBody {
+        void run(int n0, int cols, int mFrom, int mTo);
+    }
+
     @FunctionalInterface
     interface RangeBody {
         void run(int from, int to);

@@ -212,16 +212,21 @@ final class TextFixer {
 
     /** ftfy's {@code fix_latin_ligatures}: single-character Latin ligatures and digraphs become their letters. */
     static String fixLatinLigatures(String text) {
+        return replaceChars(text, TextFixer::ligature);
+    }
+
+    /** {@code text} with every char that {@code replacement} maps to a string replaced by it; no copy if none is. */
+    private static String replaceChars(String text, java.util.function.IntFunction<String> replacement) {
         StringBuilder out = null;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            String replacement = ligature(c);
-            if (replacement != null && out == null) {
+            String r = replacement.apply(c);
+            if (r != null && out == null) {
                 out = new StringBuilder(text.length() + 8).append(text, 0, i);
             }
             if (out != null) {
-                if (replacement != null) {
-                    out.append(replacement);
+                if (r != null) {
+                    out.append(r);
                 } else {
                     out.append(c);
                 }
@@ -230,7 +235,7 @@ final class TextFixer {
         return out == null ? text : out.toString();
     }
 
-    private static String ligature(char c) {
+    private static String ligature(int c) {
         return switch (c) {
             case '\u0132' -> "IJ";
             case '\u0133' -> "ij";
@@ -260,27 +265,7 @@ final class TextFixer {
 
     /** ftfy's {@code fix_character_width}: full-width and half-width forms, and U+3000, to standard width. */
     static String fixCharacterWidth(String text) {
-        StringBuilder out = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            String replacement = null;
-            if (c == '\u3000') {
-                replacement = " ";
-            } else if (c >= 0xFF01 && c < 0xFFF0) {
-                replacement = WIDTH_FORMS[c - 0xFF01];
-            }
-            if (replacement != null && out == null) {
-                out = new StringBuilder(text.length()).append(text, 0, i);
-            }
-            if (out != null) {
-                if (replacement != null) {
-                    out.append(replacement);
-                } else {
-                    out.append(c);
-                }
-            }
-        }
-        return out == null ? text : out.toString();
+        return replaceChars(text, c -> c == '\u3000' ? " " : c >= 0xFF01 && c < 0xFFF0 ? WIDTH_FORMS[c - 0xFF01] : null);
     }
 
     /** ftfy's {@code uncurl_quotes}: U+02BC and U+2018..U+201B become {@code '}, U+201C..U+201F {@code "}. */
