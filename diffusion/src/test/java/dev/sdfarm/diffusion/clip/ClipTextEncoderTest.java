@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sdfarm.checkpoint.Checkpoint;
+import dev.sdfarm.checkpoint.CheckpointFormat;
+import dev.sdfarm.checkpoint.OutputTensor;
+import dev.sdfarm.checkpoint.TestCheckpoints;
 import dev.sdfarm.diffusion.ModelLoadException;
 import dev.sdfarm.diffusion.cpu.CpuBackend;
 import dev.sdfarm.diffusion.tensor.Shape;
@@ -13,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,6 +75,24 @@ class ClipTextEncoderTest {
             assertThrows(IllegalArgumentException.class, () -> encoder.encode(tokens, 0));
             assertThrows(IllegalArgumentException.class, () -> encoder.encode(tokens, 13));
             assertThrows(IllegalArgumentException.class, () -> encoder.encode(new int[][] {{49406, 50000}}, 1));
+        }
+    }
+
+    @Test
+    void olderExportsWithoutTheTextModelLevelAndCkptFilesEncodeTheSame(@TempDir Path dir) throws IOException {
+        Path legacy = TestCheckpoints.editTensors(ClipFixtures.checkpoint(), dir.resolve("legacy.safetensors"),
+                t -> new OutputTensor(t.name().replace("transformer.text_model.", "transformer."), t.shape(),
+                        t.storage(), t.storageOffset(), t.strides()), Map.of());
+        Path ckpt = TestCheckpoints.tiny(dir, "tiny.ckpt", CheckpointFormat.TORCH_ZIP, false, false, ClipFixtures.SEED);
+        int[][] tokens = {ClipFixtures.encoder(ClipFixtures.Precision.FP32).get(1).tokens()};
+        float[] expected = encode(ClipFixtures.checkpoint(), tokens);
+        assertEquals(0.0, ClipFixtures.maxAbsDiff(expected, encode(legacy, tokens)), "legacy key layout");
+        assertEquals(0.0, ClipFixtures.maxAbsDiff(expected, encode(ckpt, tokens)), ".ckpt");
+    }
+
+    private static float[] encode(Path model, int[][] tokens) throws IOException {
+        try (Checkpoint cp = Checkpoint.open(model); CpuBackend cpu = new CpuBackend(1, true)) {
+            return cpu.toFloats(ClipTextEncoder.load(cpu, cp).encode(tokens, 2));
         }
     }
 
