@@ -35,17 +35,16 @@ class BytePairEncoderTest {
         }
     }
 
+    /** A hang guard, not a speed measurement: the quadratic merge loop took minutes on such input. */
     @Test
-    void aHugeSingleWordStaysFast() {
+    void aHugeSingleWordDoesNotHang() {
         Random random = new Random(4);
         StringBuilder word = new StringBuilder();
         for (int i = 0; i < 200_000; i++) {
             word.append((char) ('a' + random.nextInt(26)));
         }
-        long start = System.nanoTime();
-        int[] ids = ClipTokenizer.load().encode(word.toString());
-        long millis = (System.nanoTime() - start) / 1_000_000;
+        int[] ids = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> ClipTokenizer.load().encode(word.toString()));
         assertTrue(ids.length > 50_000);
-        assertTrue(millis < 3_000, "a 200,000-letter word took " + millis + " ms");
     }
 }

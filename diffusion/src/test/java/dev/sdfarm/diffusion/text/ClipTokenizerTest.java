@@ -142,21 +142,4 @@ class ClipTokenizerTest {
             pool.shutdownNow();
         }
     }
-
-    @Test
-    void aThousandWordPromptTokenizesInMilliseconds() {
-        Random random = new Random(1);
-        String prompt = RandomStrings.words(random, 1000);
-        for (int i = 0; i < 20; i++) {
-            tokenizer.encode(prompt + i);
-        }
-        long best = Long.MAX_VALUE;
-        for (int i = 0; i < 10; i++) {
-            long start = System.nanoTime();
-            tokenizer.encode(prompt);
-            best = Math.min(best, System.nanoTime() - start);
-        }
-        long bestMillis = best / 1_000_000;
-        assertTrue(bestMillis < 50, "a 1,000-word prompt took " + bestMillis + " ms");
-    }
 }
