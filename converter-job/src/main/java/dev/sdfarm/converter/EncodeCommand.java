@@ -17,6 +17,7 @@ import dev.sdfarm.diffusion.cpu.CpuBackend;
 import dev.sdfarm.diffusion.text.ClipTokenizer;
 import dev.sdfarm.diffusion.text.ExtraNetworkTag;
 import dev.sdfarm.diffusion.text.PromptChunker;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -110,7 +112,7 @@ public class EncodeCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private void write(PromptConditioning result) throws java.io.IOException {
+    private void write(PromptConditioning result) throws IOException {
         List<OutputTensor> tensors = new ArrayList<>();
         List<Conditioning> parts = result.parts();
         for (int i = 0; i < parts.size(); i++) {
@@ -122,7 +124,7 @@ public class EncodeCommand implements Callable<Integer> {
         Map<String, String> metadata = new LinkedHashMap<>();
         if (parts.size() > 1 || parts.getFirst().weight() != 1.0) {
             metadata.put("sdfarm.cond_weights", parts.stream().map(p -> Double.toString(p.weight()))
-                    .collect(java.util.stream.Collectors.joining(",")));
+                    .collect(Collectors.joining(",")));
         }
         metadata.put("sdfarm.prompt", prompt);
         if (negativePrompt != null) {

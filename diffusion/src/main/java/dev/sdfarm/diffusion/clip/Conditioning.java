@@ -2,6 +2,7 @@ package dev.sdfarm.diffusion.clip;
 
 import dev.sdfarm.diffusion.tensor.Shape;
 import dev.sdfarm.diffusion.text.ChunkedPrompt;
+import java.util.Arrays;
 
 /**
  * The conditioning of one encoded text: the text encoder's output for each 77-token chunk, emphasis applied,
@@ -27,7 +28,7 @@ public record Conditioning(float[] values, int tokens, int hidden, double weight
 
     /** The same conditioning extended to {@code length} tokens by repeating its last token's vector. */
     Conditioning repeatLastTo(int length) {
-        float[] out = java.util.Arrays.copyOf(values, length * hidden);
+        float[] out = Arrays.copyOf(values, length * hidden);
         for (int t = tokens; t < length; t++) {
             System.arraycopy(values, (tokens - 1) * hidden, out, t * hidden, hidden);
         }
@@ -36,7 +37,7 @@ public record Conditioning(float[] values, int tokens, int hidden, double weight
 
     /** The same conditioning followed by copies of {@code filler} until it is {@code length} tokens long. */
     Conditioning padWith(Conditioning filler, int length) {
-        float[] out = java.util.Arrays.copyOf(values, length * hidden);
+        float[] out = Arrays.copyOf(values, length * hidden);
         for (int t = tokens; t < length; t += filler.tokens) {
             System.arraycopy(filler.values, 0, out, t * hidden, Math.min(filler.tokens, length - t) * hidden);
         }

@@ -62,8 +62,7 @@ final class VectorMath {
     }
 
     private static float sumAny(FloatVector v) {
-        VectorShuffle<Float>[] levels = new VectorShuffle[] {SWAP_32, SWAP_16, SWAP_8, SWAP_4, SWAP_2, SWAP_1};
-        for (VectorShuffle<Float> swap : levels) {
+        for (VectorShuffle<Float> swap : java.util.Arrays.asList(SWAP_32, SWAP_16, SWAP_8, SWAP_4, SWAP_2, SWAP_1)) {
             if (swap != null) {
                 v = fold(v, swap);
             }
