@@ -241,31 +241,72 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Tensor concat(Tensor... parts) {
+    public Tensor concat(int dim, Tensor... parts) {
         if (parts.length == 0) {
             throw new IllegalArgumentException("concat of nothing");
         }
         Shape first = parts[0].shape();
         int[] dims = first.toArray();
-        dims[0] = 0;
-        long total = 0;
-        for (Tensor p : parts) {
-            Shape s = p.shape();
-            if (s.rank() != first.rank() || s.numel() / Math.max(s.dim(0), 1) != first.numel() / Math.max(first.dim(0), 1)) {
-                throw new IllegalArgumentException("concat: " + s + " does not stack with " + first);
+        int d = dim < 0 ? dims.length + dim : dim;
+        dims[d] = 0;
+        long[] inner = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            Shape s = parts[i].shape();
+            boolean fits = s.rank() == first.rank();
+            for (int j = 0; fits && j < s.rank(); j++) {
+                fits = j == d || s.dim(j) == first.dim(j);
             }
-            dims[0] += s.dim(0);
-            total += s.numel();
+            if (!fits) {
+                throw new IllegalArgumentException("concat along " + d + ": " + s + " does not fit " + first);
+            }
+            dims[d] += s.dim(d);
+            inner[i] = s.numel() / Math.max(1, outerCount(s, d));
         }
-        float[] out = new float[Math.toIntExact(total)];
+        Shape out = Shape.of(dims);
+        float[] result = new float[Math.toIntExact(out.numel())];
+        long outer = outerCount(first, d);
         int at = 0;
-        for (Tensor p : parts) {
-            CpuTensor t = own(p);
-            int n = Math.toIntExact(t.shape().numel());
-            t.decode(0, out, at, n);
-            at += n;
+        for (long o = 0; o < outer; o++) {
+            for (int i = 0; i < parts.length; i++) {
+                int n = Math.toIntExact(inner[i]);
+                own(parts[i]).decode(o * n, result, at, n);
+                at += n;
+            }
         }
+        return host(result, out);
+    }
+
+    private static long outerCount(Shape s, int dim) {
+        long n = 1;
+        for (int i = 0; i < dim; i++) {
+            n *= s.dim(i);
+        }
+        return n;
+    }
+
+    @Override
+    public Tensor transpose(Tensor x) {
+        HostTensor in = host(x);
+        Shape s = in.shape();
+        int m = s.dim(-2);
+        int n = s.dim(-1);
+        int batches = Math.toIntExact(s.numel() / ((long) m * n));
+        float[] out = new float[in.data.length];
+        parallel.forEach(batches, b -> Pointwise.transpose(in.data, out, b * m * n, m, n));
+        int[] dims = s.toArray();
+        dims[dims.length - 2] = n;
+        dims[dims.length - 1] = m;
         return host(out, Shape.of(dims));
+    }
+
+    @Override
+    public Tensor geglu(Tensor x) {
+        HostTensor in = host(x);
+        int width = in.shape().last();
+        if (width % 2 != 0) {
+            throw new IllegalArgumentException("geglu needs an even last dimension, got " + in.shape());
+        }
+        return host(Pointwise.geglu(parallel, in.data, in.shape().rows(), width / 2), in.shape().withLast(width / 2));
     }
 
     @Override

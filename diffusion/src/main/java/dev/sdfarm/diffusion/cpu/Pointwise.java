@@ -9,14 +9,47 @@ final class Pointwise {
     private Pointwise() {
     }
 
+    /** {@code x * Φ(x)} with the exact error function, as torch's default GELU. */
+    static float gelu(float x) {
+        double v = x;
+        return (float) (0.5 * v * (1 + Erf.erf(v * 0.7071067811865476)));
+    }
+
+    /** Rows of {@code [a | g]} (each half {@code n} wide) to rows of {@code a · gelu(g)}. */
+    static float[] geglu(Parallel parallel, float[] x, int rows, int n) {
+        float[] out = new float[rows * n];
+        parallel.forRanges(rows, 16, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int in = r * 2 * n;
+                for (int j = 0; j < n; j++) {
+                    out[r * n + j] = x[in + j] * gelu(x[in + n + j]);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** One {@code m × n} matrix at {@code offset} written transposed into {@code out} at the same offset. */
+    static void transpose(float[] x, float[] out, int offset, int m, int n) {
+        final int tile = 32;
+        for (int i0 = 0; i0 < m; i0 += tile) {
+            for (int j0 = 0; j0 < n; j0 += tile) {
+                for (int i = i0; i < Math.min(m, i0 + tile); i++) {
+                    for (int j = j0; j < Math.min(n, j0 + tile); j++) {
+                        out[offset + j * m + i] = x[offset + i * n + j];
+                    }
+                }
+            }
+        }
+    }
+
     static float[] activation(Parallel parallel, RowOps ops, float[] x, Activation activation) {
         float[] out = new float[x.length];
         parallel.forRanges(x.length, 4096, (from, to) -> {
             switch (activation) {
                 case GELU -> {
                     for (int i = from; i < to; i++) {
-                        double v = x[i];
-                        out[i] = (float) (0.5 * v * (1 + Erf.erf(v * 0.7071067811865476)));
+                        out[i] = gelu(x[i]);
                     }
                 }
                 case QUICK_GELU -> ops.swish(x, out, from, to, 1.702f);

@@ -86,8 +86,17 @@ public interface Backend extends AutoCloseable {
     /** Nearest-neighbour upsampling of {@code x [n, c, h, w]} to {@code [n, c, 2h, 2w]}. */
     Tensor upsampleNearest2x(Tensor x);
 
-    /** Tensors of equal trailing shape stacked along the first dimension. */
-    Tensor concat(Tensor... parts);
+    /** Tensors joined along dimension {@code dim}; all other dimensions must be equal. */
+    Tensor concat(int dim, Tensor... parts);
+
+    /** The last two dimensions swapped: {@code [..., m, n]} to {@code [..., n, m]} (a copy, not a view). */
+    Tensor transpose(Tensor x);
+
+    /**
+     * The GEGLU gate of the SD transformer's feed-forward: {@code x [..., 2n]} split into halves {@code a, g} along
+     * the last dimension, result {@code a · gelu(g)} of shape {@code [..., n]}.
+     */
+    Tensor geglu(Tensor x);
 
     /** Releases backend resources (thread pools, device memory). */
     @Override
