@@ -1,12 +1,12 @@
 package dev.sdfarm.diffusion.clip;
 
 import dev.sdfarm.checkpoint.Checkpoint;
-import dev.sdfarm.checkpoint.StoredTensor;
 import dev.sdfarm.checkpoint.anatomy.CheckpointKeys;
 import dev.sdfarm.checkpoint.anatomy.CheckpointListing;
 import dev.sdfarm.checkpoint.anatomy.ClipTextConfig;
 import dev.sdfarm.checkpoint.anatomy.ModelAnatomy;
 import dev.sdfarm.diffusion.ModelLoadException;
+import dev.sdfarm.diffusion.ModelWeights;
 import dev.sdfarm.diffusion.tensor.Activation;
 import dev.sdfarm.diffusion.tensor.Backend;
 import dev.sdfarm.diffusion.tensor.Shape;
@@ -47,7 +47,7 @@ public final class ClipTextEncoder {
                          Tensor fc1, Tensor fc1Bias, Tensor fc2, Tensor fc2Bias) {
     }
 
-    private ClipTextEncoder(Backend backend, ClipTextConfig config, Weights w) throws IOException {
+    private ClipTextEncoder(Backend backend, ClipTextConfig config, ModelWeights w) {
         this.backend = backend;
         this.config = config;
         this.tokenEmbedding = w.get("embeddings.token_embedding.weight");
@@ -78,7 +78,8 @@ public final class ClipTextEncoder {
     public static ClipTextEncoder load(Backend backend, Checkpoint checkpoint) throws IOException {
         String prefix = checkpoint.tensor(PREFIX + "embeddings.token_embedding.weight").isPresent() ? PREFIX
                 : LEGACY_PREFIX;
-        Weights weights = new Weights(backend, checkpoint, prefix);
+        ModelWeights weights = new ModelWeights(backend, checkpoint, prefix,
+                "an SD1.x checkpoint with a CLIP text encoder");
         ClipTextConfig config = configOf(checkpoint, weights);
         return new ClipTextEncoder(backend, config, weights);
     }
@@ -140,7 +141,7 @@ public final class ClipTextEncoder {
     }
 
     /** The preset's config when the checkpoint is a known architecture, else one read off the tensor shapes. */
-    private static ClipTextConfig configOf(Checkpoint checkpoint, Weights w) {
+    private static ClipTextConfig configOf(Checkpoint checkpoint, ModelWeights w) {
         ModelAnatomy anatomy = ModelAnatomy.of(CheckpointListing.ofStored(checkpoint.tensors(), List.of()));
         var known = anatomy.architecture().stream()
                 .flatMap(a -> a.textEncoders().stream())
@@ -164,26 +165,5 @@ public final class ClipTextEncoder {
         }
         return new ClipTextConfig(Math.toIntExact(tokenShape[0]), hidden, Math.toIntExact(fc1[0]), layers,
                 hidden / HEAD_WIDTH, Math.toIntExact(positionShape[0]), false);
-    }
-
-    /** Checkpoint tensors under one prefix, as backend weights, with errors that name the missing key. */
-    private record Weights(Backend backend, Checkpoint checkpoint, String prefix) {
-        Tensor get(String name) throws IOException {
-            return backend.weight(checkpoint, stored(name));
-        }
-
-        long[] shape(String name) {
-            return stored(name).shape();
-        }
-
-        boolean has(String name) {
-            return checkpoint.tensor(prefix + name).isPresent();
-        }
-
-        private StoredTensor stored(String name) {
-            return checkpoint.tensor(prefix + name).orElseThrow(() -> new ModelLoadException(checkpoint.path()
-                    .getFileName() + " has no tensor " + prefix + name + "; it is not an SD1.x checkpoint with a CLIP"
-                    + " text encoder"));
-        }
     }
 }
