@@ -22,25 +22,25 @@ final class Conv2d {
         int k = cin * kh * kw;
         int spatial = oh * ow;
         float[] out = new float[n * cout * spatial];
-        Gemm.ARows weights = Gemm.tensorRows(weight, 0);
+        // Widened once per call: every panel of output pixels reads all of them.
+        Gemm.ARows weights = Gemm.floatRows(weight.floats(), 0, k);
         for (int b = 0; b < n; b++) {
             int image = b * cin * h * w;
-            Gemm.BPanel patches = (n0, cols, nb, kk, panel) -> {
-                for (int ci = 0; ci < cin; ci++) {
-                    for (int ky = 0; ky < kh; ky++) {
-                        for (int kx = 0; kx < kw; kx++) {
-                            int row = ((ci * kh + ky) * kw + kx) * nb;
-                            int plane = image + ci * h * w;
-                            for (int j = 0; j < cols; j++) {
-                                int o = n0 + j;
-                                int iy = (o / ow) * stride + ky - padding;
-                                int ix = (o % ow) * stride + kx - padding;
-                                panel[row + j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
-                            }
-                        }
+            Gemm.BPanel patches = (n0, cols, nb, k0, kc, panel) -> {
+                for (int kk = k0; kk < k0 + kc; kk++) {
+                    int ci = kk / (kh * kw);
+                    int ky = kk / kw % kh;
+                    int kx = kk % kw;
+                    int row = (kk - k0) * nb;
+                    int plane = image + ci * h * w;
+                    for (int j = 0; j < cols; j++) {
+                        int o = n0 + j;
+                        int iy = (o / ow) * stride + ky - padding;
+                        int ix = (o % ow) * stride + kx - padding;
+                        panel[row + j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
                     }
                 }
-                Gemm.zeroTail(panel, cols, nb, kk);
+                Gemm.zeroTail(panel, cols, nb, kc);
             };
             Gemm.multiply(parallel, kernel, cout, spatial, k, weights, patches, out, b * cout * spatial, spatial,
                     null, bias);

@@ -197,7 +197,7 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("attention: q " + s + ", k " + ks.shape() + ", v " + vs.shape()
                     + " with " + heads + " heads do not fit");
         }
-        return host(Attention.run(parallel, rowOps, qs.data, ks.data, vs.data, s.dim(0), s.dim(1), ks.shape().dim(1), heads,
+        return host(Attention.blocked(parallel, gemm, rowOps, qs.data, ks.data, vs.data, s.dim(0), s.dim(1), ks.shape().dim(1), heads,
                 s.dim(2), causal), s);
     }
 

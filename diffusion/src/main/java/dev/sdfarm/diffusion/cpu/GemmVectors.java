@@ -20,21 +20,27 @@ final class GemmVectors implements Gemm.MicroKernel {
 
     @Override
     public void block(float[] a, int aOff, int lda, int rows, float[] p, int k, float[] c, int cOff, int ldc,
-                      int cols) {
+                      int cols, boolean accumulate) {
         if (rows == 4) {
-            four(a, aOff, lda, p, k, c, cOff, ldc, cols);
+            four(a, aOff, lda, p, k, c, cOff, ldc, cols, accumulate);
         } else {
             for (int r = 0; r < rows; r++) {
-                one(a, aOff + r * lda, p, k, c, cOff + r * ldc, cols);
+                one(a, aOff + r * lda, p, k, c, cOff + r * ldc, cols, accumulate);
             }
         }
     }
 
-    private static void four(float[] a, int aOff, int lda, float[] p, int k, float[] c, int cOff, int ldc, int cols) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+    private static void four(float[] a, int aOff, int lda, float[] p, int k, float[] c, int cOff, int ldc, int cols,
+                             boolean accumulate) {
+        FloatVector c00 = load(c, cOff, 0, cols, accumulate), c01 = load(c, cOff, L, cols, accumulate);
+        FloatVector c02 = load(c, cOff, 2 * L, cols, accumulate), c03 = load(c, cOff, 3 * L, cols, accumulate);
+        int r1 = cOff + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+        FloatVector c10 = load(c, r1, 0, cols, accumulate), c11 = load(c, r1, L, cols, accumulate);
+        FloatVector c12 = load(c, r1, 2 * L, cols, accumulate), c13 = load(c, r1, 3 * L, cols, accumulate);
+        FloatVector c20 = load(c, r2, 0, cols, accumulate), c21 = load(c, r2, L, cols, accumulate);
+        FloatVector c22 = load(c, r2, 2 * L, cols, accumulate), c23 = load(c, r2, 3 * L, cols, accumulate);
+        FloatVector c30 = load(c, r3, 0, cols, accumulate), c31 = load(c, r3, L, cols, accumulate);
+        FloatVector c32 = load(c, r3, 2 * L, cols, accumulate), c33 = load(c, r3, 3 * L, cols, accumulate);
         int a0 = aOff, a1 = aOff + lda, a2 = aOff + 2 * lda, a3 = aOff + 3 * lda;
         for (int i = 0; i < k; i++) {
             int pi = i * NB;
@@ -69,8 +75,9 @@ final class GemmVectors implements Gemm.MicroKernel {
         store(c30, c31, c32, c33, c, cOff + 3 * ldc, cols);
     }
 
-    private static void one(float[] a, int aOff, float[] p, int k, float[] c, int cOff, int cols) {
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+    private static void one(float[] a, int aOff, float[] p, int k, float[] c, int cOff, int cols, boolean accumulate) {
+        FloatVector c0 = load(c, cOff, 0, cols, accumulate), c1 = load(c, cOff, L, cols, accumulate);
+        FloatVector c2 = load(c, cOff, 2 * L, cols, accumulate), c3 = load(c, cOff, 3 * L, cols, accumulate);
         for (int i = 0; i < k; i++) {
             int pi = i * NB;
             FloatVector x = FloatVector.broadcast(S, a[aOff + i]);
@@ -80,6 +87,15 @@ final class GemmVectors implements Gemm.MicroKernel {
             c3 = FloatVector.fromArray(S, p, pi + 3 * L).fma(x, c3);
         }
         store(c0, c1, c2, c3, c, cOff, cols);
+    }
+
+    /** The accumulator for columns {@code [col, col + L)} of a C row: its current values, or zero. */
+    private static FloatVector load(float[] c, int at, int col, int cols, boolean accumulate) {
+        if (!accumulate || col >= cols) {
+            return FloatVector.zero(S);
+        }
+        return col + L <= cols ? FloatVector.fromArray(S, c, at + col)
+                : FloatVector.fromArray(S, c, at + col, S.indexInRange(col, cols));
     }
 
     private static void store(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3, float[] c, int at,

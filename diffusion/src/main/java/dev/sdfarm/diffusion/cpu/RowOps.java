@@ -11,7 +11,31 @@ interface RowOps {
     /** {@code out[i] = x[i] / (1 + exp(-beta · x[i]))} over {@code [from, to)}: SiLU for beta 1, quick GELU for 1.702. */
     void swish(float[] x, float[] out, int from, int to, float beta);
 
+    /**
+     * In place over {@code x[off, off + visible)}: {@code softmax(scale · x)}; positions {@code [visible, n)} become 0
+     * (masked keys).
+     */
+    void softmax(float[] x, int off, int visible, int n, float scale);
+
     RowOps SCALAR = new RowOps() {
+        @Override
+        public void softmax(float[] x, int off, int visible, int n, float scale) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < visible; j++) {
+                max = Math.max(max, x[off + j]);
+            }
+            float sum = 0f;
+            for (int j = 0; j < visible; j++) {
+                x[off + j] = (float) Math.exp(scale * x[off + j] - scale * max);
+                sum += x[off + j];
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j < visible; j++) {
+                x[off + j] *= inv;
+            }
+            java.util.Arrays.fill(x, off + visible, off + n, 0f);
+        }
+
         @Override
         public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
             float s = 0f;

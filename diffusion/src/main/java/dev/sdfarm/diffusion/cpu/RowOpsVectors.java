@@ -2,6 +2,7 @@ package dev.sdfarm.diffusion.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** {@link RowOps} with the Vector API; tails fall back to scalar code. */
@@ -25,6 +26,30 @@ final class RowOpsVectors implements RowOps {
         for (; i < n; i++) {
             y[yOff + i] += alpha * x[xOff + i];
         }
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int visible, int n, float scale) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < visible; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, visible);
+            max = max.max(FloatVector.fromArray(S, x, off + j, m).blend(Float.NEGATIVE_INFINITY, m.not()));
+        }
+        float shift = scale * max.reduceLanes(VectorOperators.MAX); // max is exact in any order
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < visible; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, visible);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, x, off + j, m).mul(scale).sub(shift))
+                    .blend(0f, m.not());
+            e.intoArray(x, off + j, m);
+            sum = sum.add(e);
+        }
+        float inv = 1f / VectorMath.sum(sum);
+        for (int j = 0; j < visible; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, visible);
+            FloatVector.fromArray(S, x, off + j, m).mul(inv).intoArray(x, off + j, m);
+        }
+        java.util.Arrays.fill(x, off + visible, off + n, 0f);
     }
 
     /**

@@ -60,14 +60,16 @@ class CpuKernelsTest {
     @MethodSource("backends")
     void batchedMatmulMatchesTorchPlainAndTransposed(CpuBackend cpu) throws IOException {
         assertClose("matmul", "matmul.out", cpu.matmul(in(cpu, "matmul.a"), in(cpu, "matmul.b"), false), 2e-5);
+        assertClose("matmul_deep", "matmul_deep.out",
+                cpu.matmul(in(cpu, "matmul_deep.a"), in(cpu, "matmul_deep.b"), false), 2e-5);
         assertClose("matmul_t", "matmul_t.out", cpu.matmul(in(cpu, "matmul_t.a"), in(cpu, "matmul_t.b"), true), 2e-5);
     }
 
     @ParameterizedTest(autoCloseArguments = false)
     @MethodSource("backends")
     void conv2dMatchesTorchForPaddingStrideAndPointwiseKernels(CpuBackend cpu) throws IOException {
-        int[][] strideAndPadding = {{1, 1}, {2, 1}, {1, 0}, {1, 1}};
-        String[] cases = {"conv3", "conv3_s2", "conv1", "conv3_f16"};
+        int[][] strideAndPadding = {{1, 1}, {2, 1}, {1, 0}, {1, 1}, {1, 1}};
+        String[] cases = {"conv3", "conv3_s2", "conv1", "conv3_f16", "conv3_deep"};
         for (int i = 0; i < cases.length; i++) {
             String c = cases[i];
             Tensor y = cpu.conv2d(in(cpu, c + ".x"), weight(cpu, c + ".w"), weight(cpu, c + ".b"),
@@ -95,6 +97,11 @@ class CpuKernelsTest {
                 cpu.attention(in(cpu, "attention.q"), in(cpu, "attention.k"), in(cpu, "attention.v"), 3, false), 2e-5);
         assertClose("causal attention", "attention_causal.out", cpu.attention(in(cpu, "attention_causal.q"),
                 in(cpu, "attention_causal.k"), in(cpu, "attention_causal.v"), 4, true), 2e-5);
+        assertClose("blocked attention", "attention_big.out", cpu.attention(in(cpu, "attention_big.q"),
+                in(cpu, "attention_big.k"), in(cpu, "attention_big.v"), 2, false), 2e-5);
+        assertClose("blocked causal attention", "attention_big_causal.out", cpu.attention(
+                in(cpu, "attention_big_causal.q"), in(cpu, "attention_big_causal.k"), in(cpu, "attention_big_causal.v"),
+                3, true), 2e-5);
     }
 
     @ParameterizedTest(autoCloseArguments = false)
