@@ -59,13 +59,14 @@ class InfotextTest {
         assertEquals("7.5", Infotext.number(7.5));
     }
 
+    /** A hang guard, not a speed measurement: a backtracking regex would take minutes on these. */
     @Test
-    void longInputsParseInLinearTime() {
+    void longInputsDoNotHang() {
         String word = "a".repeat(200_000);
         String quoted = "\"" + "\\\"".repeat(100_000);
-        long t0 = System.nanoTime();
-        Infotext.parse("p\n" + word + ", Steps: 1, Sampler: x, Seed: 2");
-        Infotext.parse("p\nSteps: 1, Sampler: x, Seed: " + quoted);
-        assertTrue(System.nanoTime() - t0 < 2_000_000_000L);
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
+            Infotext.parse("p\n" + word + ", Steps: 1, Sampler: x, Seed: 2");
+            Infotext.parse("p\nSteps: 1, Sampler: x, Seed: " + quoted);
+        });
     }
 }

@@ -124,8 +124,7 @@ class PngCodecTest {
         byte[] png = PngWriter.of(6, PngFilter.ADAPTIVE).encode(img, List.of(PngText.of("parameters", "猫, x: 1"),
                 new PngText("c", "zz", PngText.Kind.ZTXT, "", "")));
         PngReader reader = PngReader.withLimits(1 << 20, 1 << 16);
-        long deadline = System.nanoTime() + 3_000_000_000L;
-        for (int i = 0; i < 20_000 && System.nanoTime() < deadline; i++) {
+        for (int i = 0; i < 6_000; i++) {
             byte[] m = png.clone();
             int edits = 1 + r.nextInt(4);
             for (int e = 0; e < edits; e++) {
