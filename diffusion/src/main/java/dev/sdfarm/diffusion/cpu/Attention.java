@@ -54,14 +54,14 @@ final class Attention {
 
     /** B = the transpose of {@code d} columns of row-major {@code x} starting at {@code base}, rows {@code width} apart. */
     private static Gemm.BPanel transposedColumns(float[] x, int base, int width) {
-        return (n0, cols, nb, k0, kc, panel) -> {
+        return (n0, cols, nb, depth, panel) -> {
             for (int j = 0; j < cols; j++) {
-                int row = base + (n0 + j) * width + k0;
-                for (int i = 0; i < kc; i++) {
+                int row = base + (n0 + j) * width;
+                for (int i = 0; i < depth; i++) {
                     panel[i * nb + j] = x[row + i];
                 }
             }
-            Gemm.zeroTail(panel, cols, nb, kc);
+            Gemm.zeroTail(panel, cols, nb, depth);
         };
     }
 

@@ -26,12 +26,12 @@ final class Conv2d {
         Gemm.ARows weights = Gemm.floatRows(weight.floats(), 0, k);
         for (int b = 0; b < n; b++) {
             int image = b * cin * h * w;
-            Gemm.BPanel patches = (n0, cols, nb, k0, kc, panel) -> {
-                for (int kk = k0; kk < k0 + kc; kk++) {
+            Gemm.BPanel patches = (n0, cols, nb, depth, panel) -> {
+                for (int kk = 0; kk < depth; kk++) {
                     int ci = kk / (kh * kw);
                     int ky = kk / kw % kh;
                     int kx = kk % kw;
-                    int row = (kk - k0) * nb;
+                    int row = kk * nb;
                     int plane = image + ci * h * w;
                     for (int j = 0; j < cols; j++) {
                         int o = n0 + j;
@@ -40,7 +40,7 @@ final class Conv2d {
                         panel[row + j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[plane + iy * w + ix] : 0f;
                     }
                 }
-                Gemm.zeroTail(panel, cols, nb, kc);
+                Gemm.zeroTail(panel, cols, nb, depth);
             };
             Gemm.multiply(parallel, kernel, cout, spatial, k, weights, patches, out, b * cout * spatial, spatial,
                     null, bias);

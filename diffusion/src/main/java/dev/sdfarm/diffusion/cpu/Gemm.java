@@ -14,12 +14,6 @@ import java.util.Arrays;
 final class Gemm {
     /** Rows of A per micro-kernel call. */
     static final int MR = 4;
-    /**
-     * Depth of one packed panel: {@code KC × nb} floats (64 kB with AVX-512) stay in L2 while every row block of A
-     * streams past them. Accumulators carry over from one depth block to the next through C, so results are
-     * the same fused multiply-add chain as without blocking.
-     */
-    static final int KC = 256;
 
     private static final ThreadLocal<float[]> PANELS = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<RowBlock> ROWS = ThreadLocal.withInitial(RowBlock::new);
@@ -33,12 +27,9 @@ final class Gemm {
         void rows(int m0, int count, int k, RowBlock block);
     }
 
-    /**
-     * Packs rows {@code [k0, k0 + kc)} and columns {@code [n0, n0 + cols)} of B into {@code panel[(k - k0) * nb + j]},
-     * zero beyond {@code cols}.
-     */
+    /** Packs columns {@code [n0, n0 + cols)} of B into {@code panel[k * nb + j]}, zero beyond {@code cols}. */
     interface BPanel {
-        void pack(int n0, int cols, int nb, int k0, int kc, float[] panel);
+        void pack(int n0, int cols, int nb, int depth, float[] panel);
     }
 
     /** A view of consecutive rows of A: row r starts at {@code data[offset + r * stride]}. */
@@ -56,15 +47,12 @@ final class Gemm {
         }
     }
 
-    /**
-     * The micro-kernel: {@code c[rows][cols] = a[rows][k] · panel[k][nb]}, or with {@code accumulate}
-     * {@code c += ...} continuing the same accumulation.
-     */
+    /** The micro-kernel: {@code c[rows][cols] = a[rows][k] · panel[k][nb]}. */
     interface MicroKernel {
         int nb();
 
         void block(float[] a, int aOff, int lda, int rows, float[] panel, int k, float[] c, int cOff, int ldc,
-                   int cols, boolean accumulate);
+                   int cols);
     }
 
     /**
@@ -74,21 +62,16 @@ final class Gemm {
                          float[] c, int cOff, int ldc, float[] colBias, float[] rowBias) {
         int nb = kernel.nb();
         parallel.forBlocks(m, n, nb, MR, (n0, cols, mFrom, mTo) -> {
-            float[] panel = panel(nb * Math.min(k, KC));
+            float[] panel = panel(nb * k);
+            b.pack(n0, cols, nb, k, panel);
             RowBlock block = ROWS.get();
-            for (int k0 = 0; k0 < k; k0 += KC) {
-                int kc = Math.min(KC, k - k0);
-                b.pack(n0, cols, nb, k0, kc, panel);
-                for (int m0 = mFrom; m0 < mTo; m0 += MR) {
-                    int rows = Math.min(MR, mTo - m0);
-                    a.rows(m0, rows, k, block);
-                    kernel.block(block.data, block.offset + k0, block.stride, rows, panel, kc, c,
-                            cOff + m0 * ldc + n0, ldc, cols, k0 > 0);
-                }
-            }
-            if (colBias != null || rowBias != null) {
-                for (int m0 = mFrom; m0 < mTo; m0 += MR) {
-                    addBias(c, cOff + m0 * ldc + n0, ldc, Math.min(MR, mTo - m0), cols, colBias, n0, rowBias, m0);
+            for (int m0 = mFrom; m0 < mTo; m0 += MR) {
+                int rows = Math.min(MR, mTo - m0);
+                a.rows(m0, rows, k, block);
+                int at = cOff + m0 * ldc + n0;
+                kernel.block(block.data, block.offset, block.stride, rows, panel, k, c, at, ldc, cols);
+                if (colBias != null || rowBias != null) {
+                    addBias(c, at, ldc, rows, cols, colBias, n0, rowBias, m0);
                 }
             }
         });
@@ -125,11 +108,11 @@ final class Gemm {
 
     /** B is fp32 values {@code [k, N]} with row stride {@code ldb}. */
     static BPanel columns(float[] data, int offset, int ldb) {
-        return (n0, cols, nb, k0, kc, panel) -> {
-            for (int i = 0; i < kc; i++) {
-                System.arraycopy(data, offset + (k0 + i) * ldb + n0, panel, i * nb, cols);
+        return (n0, cols, nb, depth, panel) -> {
+            for (int i = 0; i < depth; i++) {
+                System.arraycopy(data, offset + i * ldb + n0, panel, i * nb, cols);
             }
-            zeroTail(panel, cols, nb, kc);
+            zeroTail(panel, cols, nb, depth);
         };
     }
 
@@ -152,13 +135,11 @@ final class Gemm {
 
         @Override
         public void block(float[] a, int aOff, int lda, int rows, float[] panel, int k, float[] c, int cOff, int ldc,
-                          int cols, boolean accumulate) {
+                          int cols) {
             float[] acc = new float[NB];
             for (int r = 0; r < rows; r++) {
                 Arrays.fill(acc, 0f);
-                if (accumulate) {
-                    System.arraycopy(c, cOff + r * ldc, acc, 0, cols);
-                }
+
                 int ar = aOff + r * lda;
                 for (int i = 0; i < k; i++) {
                     float av = a[ar + i];

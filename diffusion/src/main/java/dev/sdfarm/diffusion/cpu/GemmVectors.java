@@ -1,7 +1,6 @@
 package dev.sdfarm.diffusion.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,6 +11,7 @@ final class GemmVectors implements Gemm.MicroKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     static final int NB = 4 * L;
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[Gemm.MR * NB]);
 
     @Override
     public int nb() {
@@ -20,27 +20,21 @@ final class GemmVectors implements Gemm.MicroKernel {
 
     @Override
     public void block(float[] a, int aOff, int lda, int rows, float[] p, int k, float[] c, int cOff, int ldc,
-                      int cols, boolean accumulate) {
+                      int cols) {
         if (rows == 4) {
-            four(a, aOff, lda, p, k, c, cOff, ldc, cols, accumulate);
+            four(a, aOff, lda, p, k, c, cOff, ldc, cols);
         } else {
             for (int r = 0; r < rows; r++) {
-                one(a, aOff + r * lda, p, k, c, cOff + r * ldc, cols, accumulate);
+                one(a, aOff + r * lda, p, k, c, cOff + r * ldc, cols);
             }
         }
     }
 
-    private static void four(float[] a, int aOff, int lda, float[] p, int k, float[] c, int cOff, int ldc, int cols,
-                             boolean accumulate) {
-        FloatVector c00 = load(c, cOff, 0, cols, accumulate), c01 = load(c, cOff, L, cols, accumulate);
-        FloatVector c02 = load(c, cOff, 2 * L, cols, accumulate), c03 = load(c, cOff, 3 * L, cols, accumulate);
-        int r1 = cOff + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
-        FloatVector c10 = load(c, r1, 0, cols, accumulate), c11 = load(c, r1, L, cols, accumulate);
-        FloatVector c12 = load(c, r1, 2 * L, cols, accumulate), c13 = load(c, r1, 3 * L, cols, accumulate);
-        FloatVector c20 = load(c, r2, 0, cols, accumulate), c21 = load(c, r2, L, cols, accumulate);
-        FloatVector c22 = load(c, r2, 2 * L, cols, accumulate), c23 = load(c, r2, 3 * L, cols, accumulate);
-        FloatVector c30 = load(c, r3, 0, cols, accumulate), c31 = load(c, r3, L, cols, accumulate);
-        FloatVector c32 = load(c, r3, 2 * L, cols, accumulate), c33 = load(c, r3, 3 * L, cols, accumulate);
+    private static void four(float[] a, int aOff, int lda, float[] p, int k, float[] c, int cOff, int ldc, int cols) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
         int a0 = aOff, a1 = aOff + lda, a2 = aOff + 2 * lda, a3 = aOff + 3 * lda;
         for (int i = 0; i < k; i++) {
             int pi = i * NB;
@@ -69,15 +63,35 @@ final class GemmVectors implements Gemm.MicroKernel {
             c32 = b2.fma(x, c32);
             c33 = b3.fma(x, c33);
         }
-        store(c00, c01, c02, c03, c, cOff, cols);
-        store(c10, c11, c12, c13, c, cOff + ldc, cols);
-        store(c20, c21, c22, c23, c, cOff + 2 * ldc, cols);
-        store(c30, c31, c32, c33, c, cOff + 3 * ldc, cols);
+        // Accumulators leave through plain stores only: a vector passed to a method the JIT does not inline is
+        // boxed, and the boxing spreads into the loop above (an order of magnitude slower).
+        boolean direct = cols == NB;
+        float[] t = direct ? c : TILE.get();
+        int r0 = direct ? cOff : 0;
+        int step = direct ? ldc : NB;
+        c00.intoArray(t, r0);
+        c01.intoArray(t, r0 + L);
+        c02.intoArray(t, r0 + 2 * L);
+        c03.intoArray(t, r0 + 3 * L);
+        c10.intoArray(t, r0 + step);
+        c11.intoArray(t, r0 + step + L);
+        c12.intoArray(t, r0 + step + 2 * L);
+        c13.intoArray(t, r0 + step + 3 * L);
+        c20.intoArray(t, r0 + 2 * step);
+        c21.intoArray(t, r0 + 2 * step + L);
+        c22.intoArray(t, r0 + 2 * step + 2 * L);
+        c23.intoArray(t, r0 + 2 * step + 3 * L);
+        c30.intoArray(t, r0 + 3 * step);
+        c31.intoArray(t, r0 + 3 * step + L);
+        c32.intoArray(t, r0 + 3 * step + 2 * L);
+        c33.intoArray(t, r0 + 3 * step + 3 * L);
+        if (!direct) {
+            writeTile(t, 4, c, cOff, ldc, cols);
+        }
     }
 
-    private static void one(float[] a, int aOff, float[] p, int k, float[] c, int cOff, int cols, boolean accumulate) {
-        FloatVector c0 = load(c, cOff, 0, cols, accumulate), c1 = load(c, cOff, L, cols, accumulate);
-        FloatVector c2 = load(c, cOff, 2 * L, cols, accumulate), c3 = load(c, cOff, 3 * L, cols, accumulate);
+    private static void one(float[] a, int aOff, float[] p, int k, float[] c, int cOff, int cols) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
         for (int i = 0; i < k; i++) {
             int pi = i * NB;
             FloatVector x = FloatVector.broadcast(S, a[aOff + i]);
@@ -86,38 +100,22 @@ final class GemmVectors implements Gemm.MicroKernel {
             c2 = FloatVector.fromArray(S, p, pi + 2 * L).fma(x, c2);
             c3 = FloatVector.fromArray(S, p, pi + 3 * L).fma(x, c3);
         }
-        store(c0, c1, c2, c3, c, cOff, cols);
+        boolean direct = cols == NB;
+        float[] t = direct ? c : TILE.get();
+        int r0 = direct ? cOff : 0;
+        c0.intoArray(t, r0);
+        c1.intoArray(t, r0 + L);
+        c2.intoArray(t, r0 + 2 * L);
+        c3.intoArray(t, r0 + 3 * L);
+        if (!direct) {
+            writeTile(t, 1, c, cOff, 0, cols);
+        }
     }
 
-    /** The accumulator for columns {@code [col, col + L)} of a C row: its current values, or zero. */
-    private static FloatVector load(float[] c, int at, int col, int cols, boolean accumulate) {
-        if (!accumulate || col >= cols) {
-            return FloatVector.zero(S);
+    /** Copies the first {@code cols} columns of {@code rows} tile rows into C. */
+    private static void writeTile(float[] t, int rows, float[] c, int cOff, int ldc, int cols) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(t, r * NB, c, cOff + r * ldc, cols);
         }
-        return col + L <= cols ? FloatVector.fromArray(S, c, at + col)
-                : FloatVector.fromArray(S, c, at + col, S.indexInRange(col, cols));
-    }
-
-    private static void store(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3, float[] c, int at,
-                              int cols) {
-        if (cols == NB) {
-            v0.intoArray(c, at);
-            v1.intoArray(c, at + L);
-            v2.intoArray(c, at + 2 * L);
-            v3.intoArray(c, at + 3 * L);
-            return;
-        }
-        storePart(v0, c, at, 0, cols);
-        storePart(v1, c, at, L, cols);
-        storePart(v2, c, at, 2 * L, cols);
-        storePart(v3, c, at, 3 * L, cols);
-    }
-
-    private static void storePart(FloatVector v, float[] c, int at, int col, int cols) {
-        if (col >= cols) {
-            return;
-        }
-        VectorMask<Float> m = S.indexInRange(col, cols);
-        v.intoArray(c, at + col, m);
     }
 }
