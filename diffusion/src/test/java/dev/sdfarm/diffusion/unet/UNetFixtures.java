@@ -2,13 +2,17 @@ package dev.sdfarm.diffusion.unet;
 
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.DType;
+import dev.sdfarm.checkpoint.InMemoryTensorData;
 import dev.sdfarm.checkpoint.StoredTensor;
+import dev.sdfarm.checkpoint.TestCheckpoints;
 import dev.sdfarm.diffusion.clip.ClipFixtures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -185,6 +189,30 @@ public final class UNetFixtures {
         float[] out = new float[w.length];
         for (int i = 0; i < w.length; i++) {
             out[i] = w[i] + 1.0f;
+        }
+        return out;
+    }
+
+    /**
+     * The tiny checkpoint with {@link #unitNorm} applied to its UNet (text encoder and VAE unchanged), written
+     * once into {@code dir}.
+     */
+    public static synchronized Path unitNormCheckpoint(Path dir) throws IOException {
+        Path out = dir.resolve("tiny-unit-norm.safetensors");
+        if (!Files.exists(out)) {
+            TestCheckpoints.editTensors(checkpoint(), out, t -> {
+                boolean unet = t.name().startsWith(UNET_PREFIX);
+                String key = unet ? t.name().substring(UNET_PREFIX.length()) : t.name();
+                if (!unet || !isUnitNormKey(key)) {
+                    return t;
+                }
+                byte[] bytes = ((InMemoryTensorData) t.storage().data()).bytes();
+                float[] w = new float[bytes.length / 4];
+                ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(w);
+                ByteBuffer b = ByteBuffer.allocate(bytes.length).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(unitNorm(key, w));
+                return InMemoryTensorData.tensor(t.name(), DType.F32, t.shape(), b.array());
+            }, Map.of());
         }
         return out;
     }

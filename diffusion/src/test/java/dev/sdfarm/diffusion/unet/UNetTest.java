@@ -4,19 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sdfarm.checkpoint.Checkpoint;
-import dev.sdfarm.checkpoint.DType;
-import dev.sdfarm.checkpoint.InMemoryTensorData;
-import dev.sdfarm.checkpoint.OutputStorage;
-import dev.sdfarm.checkpoint.TestCheckpoints;
 import dev.sdfarm.diffusion.cpu.CpuBackend;
 import dev.sdfarm.diffusion.tensor.Shape;
 import dev.sdfarm.diffusion.tensor.Tensor;
 import dev.sdfarm.diffusion.vae.VaeDecoder;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,31 +57,8 @@ class UNetTest {
     }
 
     private static Path checkpoint(UNetFixtures.Weights weights) throws IOException {
-        if (weights == UNetFixtures.Weights.CHECKPOINT) {
-            return UNetFixtures.checkpoint();
-        }
-        Path out = dir.resolve("unit-norm.safetensors");
-        if (!out.toFile().exists()) {
-            TestCheckpoints.editTensors(UNetFixtures.checkpoint(), out, t -> {
-                String key = t.name().substring(t.name().startsWith(UNetFixtures.UNET_PREFIX)
-                        ? UNetFixtures.UNET_PREFIX.length() : 0);
-                if (!t.name().startsWith(UNetFixtures.UNET_PREFIX) || !UNetFixtures.isUnitNormKey(key)) {
-                    return t;
-                }
-                float[] w = UNetFixtures.unitNorm(key, floats(t.storage()));
-                ByteBuffer b = ByteBuffer.allocate(w.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                b.asFloatBuffer().put(w);
-                return InMemoryTensorData.tensor(t.name(), DType.F32, t.shape(), b.array());
-            }, Map.of());
-        }
-        return out;
-    }
-
-    private static float[] floats(OutputStorage storage) {
-        byte[] bytes = ((InMemoryTensorData) storage.data()).bytes();
-        float[] out = new float[bytes.length / 4];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-        return out;
+        return weights == UNetFixtures.Weights.CHECKPOINT ? UNetFixtures.checkpoint()
+                : UNetFixtures.unitNormCheckpoint(dir);
     }
 
     private static Tensor upload(CpuBackend cpu, UNetFixtures.Tensor t) {

@@ -1,0 +1,24 @@
+package dev.sdfarm.diffusion.pipeline;
+
+import dev.sdfarm.diffusion.rng.NoiseSource;
+import dev.sdfarm.diffusion.sample.Sampler;
+import dev.sdfarm.diffusion.sample.SamplerParams;
+import dev.sdfarm.diffusion.sample.Scheduler;
+
+/**
+ * What to render, in AUTOMATIC1111's terms. {@code seed} is already fixed (A1111 turns -1 into a random seed
+ * before anything else); image i of the batch uses {@code seed + i}.
+ */
+public record Txt2ImgRequest(String prompt, String negativePrompt, long seed, int steps, Sampler sampler,
+                             Scheduler scheduler, double cfgScale, int width, int height, int batchSize,
+                             int clipSkip, NoiseSource noiseSource, SamplerParams samplerParams) {
+    public Txt2ImgRequest {
+        if (width % 8 != 0 || height % 8 != 0 || width < 8 || height < 8) {
+            throw new IllegalArgumentException("width and height must be positive multiples of 8, got " + width + "x"
+                    + height);
+        }
+        if (steps < 1 || batchSize < 1 || clipSkip < 1) {
+            throw new IllegalArgumentException("steps, batch size and clip skip must be at least 1");
+        }
+    }
+}

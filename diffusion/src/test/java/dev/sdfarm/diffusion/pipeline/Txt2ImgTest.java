@@ -1,0 +1,97 @@
+package dev.sdfarm.diffusion.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sdfarm.checkpoint.Checkpoint;
+import dev.sdfarm.diffusion.clip.ClipFixtures;
+import dev.sdfarm.diffusion.cpu.CpuBackend;
+import dev.sdfarm.diffusion.rng.NoiseSource;
+import dev.sdfarm.diffusion.sample.Sampler;
+import dev.sdfarm.diffusion.sample.SamplerParams;
+import dev.sdfarm.diffusion.sample.Scheduler;
+import dev.sdfarm.diffusion.txt2img.Txt2ImgFixtures;
+import dev.sdfarm.diffusion.unet.UNetFixtures;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * txt2img end to end against AUTOMATIC1111's own sampling code (k-diffusion, CFGDenoiser, its DDIM, ImageRNG) around
+ * the LDM UNet, VAE and CLIP on the tiny SD1 checkpoint with unit-norm UNet scales (fixtures and provenance in
+ * {@code src/test/fixtures/txt2img}): Euler, Euler a (NV and CPU noise, batch of two), DPM++ 2M, DDIM and Heun,
+ * 4 steps, CFG 7.
+ */
+class Txt2ImgTest {
+    @TempDir
+    static Path dir;
+    private static Checkpoint checkpoint;
+    private static CpuBackend cpu;
+    private static StableDiffusion model;
+
+    @BeforeAll
+    static void load() throws IOException {
+        checkpoint = Checkpoint.open(UNetFixtures.unitNormCheckpoint(dir));
+        cpu = new CpuBackend(2, true);
+        model = StableDiffusion.load(cpu, checkpoint, "tiny-seed7-fp32", ClipFixtures.CHECKPOINT_SHA256_FP32);
+    }
+
+    @AfterAll
+    static void close() throws IOException {
+        cpu.close();
+        checkpoint.close();
+    }
+
+    static Stream<Txt2ImgFixtures.Case> cases() {
+        return Txt2ImgFixtures.cases().stream();
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void finalLatentImageAndInfotextMatchA1111(Txt2ImgFixtures.Case c) {
+        Sampler sampler = Sampler.byName(c.sampler());
+        SamplerParams params = SamplerParams.DEFAULTS;
+        Txt2ImgRequest request = new Txt2ImgRequest(Txt2ImgFixtures.PROMPT, Txt2ImgFixtures.NEGATIVE_PROMPT, c.seeds().getFirst(), c.steps(),
+                sampler, Scheduler.byName(c.scheduler()), c.cfgScale(), c.width(), c.height(), c.batch(),
+                c.clipSkip(), NoiseSource.fromSetting(c.randnSource()), params);
+        List<RenderedImage> images = Txt2Img.render(model, request, null);
+        assertEquals(c.batch(), images.size());
+        float[] latent = concat(images.stream().map(RenderedImage::latent).toList());
+        double scale = c.latent().maxAbs();
+        double err = UNetFixtures.maxAbsDiff(c.latent().data(), latent);
+        int worstPixel = 0;
+        int pixels = c.image().length / c.batch();
+        for (int i = 0; i < c.batch(); i++) {
+            byte[] ours = images.get(i).pixels().pixels();
+            for (int p = 0; p < pixels; p++) {
+                worstPixel = Math.max(worstPixel, Math.abs((ours[p] & 0xff) - (c.image()[i * pixels + p] & 0xff)));
+            }
+        }
+        System.out.printf("txt2img %s: latent max abs error %.2e (max |latent| %.1f), worst pixel %d%n", c.name(), err,
+                scale, worstPixel);
+        assertTrue(err <= 1e-3 * scale, c + ": latent max abs error " + err + " vs max |latent| " + scale);
+        assertTrue(worstPixel <= 1, c + ": a pixel differs by " + worstPixel);
+        for (int i = 0; i < c.batch(); i++) {
+            assertEquals(withoutVersion(c.infotexts().get(i)), withoutVersion(images.get(i).infotext()), c.name());
+        }
+    }
+
+    private static String withoutVersion(String infotext) {
+        return infotext.replaceAll(", Version: [^,]*$", "");
+    }
+
+    private static float[] concat(List<float[]> parts) {
+        int size = parts.getFirst().length;
+        float[] out = new float[parts.size() * size];
+        for (int i = 0; i < parts.size(); i++) {
+            System.arraycopy(parts.get(i), 0, out, i * size, size);
+        }
+        return out;
+    }
+}
