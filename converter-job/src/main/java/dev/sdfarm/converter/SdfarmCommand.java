@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code sdfarm} checkpoint tools. */
 @TopCommand
 @Command(name = "sdfarm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Inspect, slim and synthesize Stable Diffusion checkpoints; tokenize and encode prompts.",
+        description = "Inspect, slim and synthesize Stable Diffusion checkpoints; tokenize, encode and render prompts.",
         subcommands = {InspectCommand.class, ConvertCommand.class, BulkCommand.class, SynthCommand.class, TokenizeCommand.class,
-            EncodeCommand.class})
+            EncodeCommand.class, RenderCommand.class, PngInfoCommand.class})
 public class SdfarmCommand {
 }

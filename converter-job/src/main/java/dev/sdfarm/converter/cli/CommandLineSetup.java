@@ -3,6 +3,7 @@ package dev.sdfarm.converter.cli;
 import dev.sdfarm.checkpoint.CheckpointException;
 import dev.sdfarm.checkpoint.io.OutputExistsException;
 import dev.sdfarm.diffusion.ModelLoadException;
+import dev.sdfarm.diffusion.image.PngFormatException;
 import io.quarkus.picocli.runtime.PicocliCommandLineFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -47,7 +48,7 @@ public class CommandLineSetup {
         if (e instanceof CheckpointException ce) {
             return ce.userMessage();
         }
-        if (e instanceof ModelLoadException) {
+        if (e instanceof ModelLoadException || e instanceof PngFormatException) {
             return e.getMessage();
         }
         if (e instanceof OutputExistsException oe) {
@@ -66,7 +67,7 @@ public class CommandLineSetup {
     }
 
     public static int exitCode(Throwable e) {
-        if (e instanceof CheckpointException || e instanceof ModelLoadException) {
+        if (e instanceof CheckpointException || e instanceof ModelLoadException || e instanceof PngFormatException) {
             return ExitCodes.BAD_INPUT;
         }
         if (e instanceof OutputExistsException || e instanceof UsageException) {

@@ -241,6 +241,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public Tensor resizeNearest(Tensor x, int height, int width) {
+        HostTensor in = host(x);
+        Shape s = in.shape();
+        if (s.rank() != 4 || height < 1 || width < 1) {
+            throw new IllegalArgumentException("resize expects [n, c, h, w] and a positive size, got " + s);
+        }
+        return host(Pointwise.resizeNearest(in.data, s.dim(0) * s.dim(1), s.dim(2), s.dim(3), height, width),
+                Shape.of(s.dim(0), s.dim(1), height, width));
+    }
+
+    @Override
     public Tensor concat(int dim, Tensor... parts) {
         if (parts.length == 0) {
             throw new IllegalArgumentException("concat of nothing");

@@ -109,6 +109,22 @@ final class Pointwise {
         return out;
     }
 
+    static float[] resizeNearest(float[] x, int planes, int h, int w, int oh, int ow) {
+        float[] out = new float[planes * oh * ow];
+        float sy = (float) h / oh;
+        float sx = (float) w / ow;
+        for (int p = 0; p < planes; p++) {
+            for (int y = 0; y < oh; y++) {
+                int iy = Math.min((int) Math.floor(y * sy), h - 1);
+                for (int xx = 0; xx < ow; xx++) {
+                    int ix = Math.min((int) Math.floor(xx * sx), w - 1);
+                    out[(p * oh + y) * ow + xx] = x[(p * h + iy) * w + ix];
+                }
+            }
+        }
+        return out;
+    }
+
     static float[] upsampleNearest2x(float[] x, int planes, int h, int w) {
         float[] out = new float[planes * 4 * h * w];
         int ow = 2 * w;

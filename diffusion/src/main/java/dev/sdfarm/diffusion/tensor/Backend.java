@@ -86,6 +86,12 @@ public interface Backend extends AutoCloseable {
     /** Nearest-neighbour upsampling of {@code x [n, c, h, w]} to {@code [n, c, 2h, 2w]}. */
     Tensor upsampleNearest2x(Tensor x);
 
+    /**
+     * Nearest-neighbour resize of {@code x [n, c, h, w]} to {@code [n, c, height, width]} as torch's
+     * {@code interpolate(mode="nearest")}: source index {@code floor(i · in / out)}.
+     */
+    Tensor resizeNearest(Tensor x, int height, int width);
+
     /** Tensors joined along dimension {@code dim}; all other dimensions must be equal. */
     Tensor concat(int dim, Tensor... parts);
 

@@ -105,7 +105,7 @@ public final class UNet {
         for (int level = mult.size() - 1; level >= 0; level--) {
             for (int r = 0; r <= config.numResBlocks(); r++) {
                 String p = "output_blocks." + block + ".";
-                h = resBlock(p + "0.", backend.concat(1, h, skips.pop()), embSilu);
+                h = resBlock(p + "0.", withSkip(h, skips.pop()), embSilu);
                 int layer = 1;
                 if (config.attentionResolutions().contains(ds)) {
                     h = transformer(p + "1.", h, context, config.transformerDepth().get(level));
@@ -120,6 +120,18 @@ public final class UNet {
         }
         h = backend.activation(groupNorm(h, "out.0", RES_NORM_EPS), Activation.SILU);
         return conv(h, "out.2", 1, 1);
+    }
+
+    /**
+     * {@code cat([h, skip])} along channels. When the latent size is not a multiple of 8 the upsampled path comes
+     * back a pixel larger than the skip; A1111 ({@code sd_hijack_unet}) then resizes it to the skip's size with
+     * nearest-neighbour interpolation, so every multiple of 8 pixels renders.
+     */
+    private Tensor withSkip(Tensor h, Tensor skip) {
+        if (h.dim(2) != skip.dim(2) || h.dim(3) != skip.dim(3)) {
+            h = backend.resizeNearest(h, skip.dim(2), skip.dim(3));
+        }
+        return backend.concat(1, h, skip);
     }
 
     /** {@code ResBlock}: two norm-SiLU-conv stages with the timestep embedding added between, plus the skip. */

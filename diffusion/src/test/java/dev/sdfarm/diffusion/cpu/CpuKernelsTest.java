@@ -121,6 +121,7 @@ class CpuKernelsTest {
         assertClose("mul [4,1]", "bcast.mul_b2", cpu.mul(a, in(cpu, "bcast.b2")), 0);
         assertClose("add same shape", "bcast.add_same", cpu.add(a, a), 0);
         assertClose("upsample", "upsample.out", cpu.upsampleNearest2x(in(cpu, "upsample.x")), 0);
+        assertClose("resize", "resize.out", cpu.resizeNearest(in(cpu, "resize.x"), 3, 7), 0);
         assertClose("concat dim 1", "concat.out", cpu.concat(1, in(cpu, "concat.a"), in(cpu, "concat.c")), 0);
         assertClose("transpose", "transpose.out", cpu.transpose(in(cpu, "transpose.x")), 0);
         assertClose("geglu", "geglu.out", cpu.geglu(in(cpu, "geglu.x")), 1e-6);

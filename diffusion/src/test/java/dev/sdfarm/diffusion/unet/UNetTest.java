@@ -45,6 +45,16 @@ class UNetTest {
     }
 
     @Test
+    void sizesThatAreNotMultiplesOf64RenderAsA1111Does() throws IOException {
+        try (Checkpoint model = Checkpoint.open(UNetFixtures.checkpoint()); CpuBackend cpu = new CpuBackend(1, true)) {
+            Tensor x = cpu.upload(new float[4 * 9 * 5], Shape.of(1, 4, 9, 5));
+            Tensor eps = UNet.load(cpu, model).predictNoise(x, new double[] {500}, cpu.upload(new float[77 * 64],
+                    Shape.of(1, 77, 64)));
+            org.junit.jupiter.api.Assertions.assertEquals(Shape.of(1, 4, 9, 5), eps.shape());
+        }
+    }
+
+    @Test
     void vaeDecodeMatchesTheLdmDecoder() throws IOException {
         UNetFixtures.VaeDecodeCase c = UNetFixtures.vaeDecode();
         try (Checkpoint model = Checkpoint.open(UNetFixtures.checkpoint()); CpuBackend cpu = new CpuBackend(2, true)) {
