@@ -21,7 +21,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -111,10 +113,23 @@ public class RenderCommand implements Callable<Integer> {
             StableDiffusion sd = StableDiffusion.load(cpu, checkpoint, modelName(), sha256);
             long t0 = System.nanoTime();
             boolean draw = !quiet && Terminal.stderrIsTerminal();
-            List<RenderedImage> images = Txt2Img.render(sd, request, (done, total) -> {
-                if (draw) {
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    System.err.printf(Locale.ROOT, "\rrender: step %d/%d, %.2f s/it ", done, total, secs / done);
+            Map<String, Double> phases = new LinkedHashMap<>();
+            int[] evaluations = {0};
+            List<RenderedImage> images = Txt2Img.render(sd, request, new Txt2Img.Progress() {
+                private final long start = System.nanoTime();
+
+                @Override
+                public void step(int done, int total) {
+                    evaluations[0] = done;
+                    if (draw) {
+                        double secs = (System.nanoTime() - start) / 1e9;
+                        System.err.printf(Locale.ROOT, "\rrender: step %d/%d, %.2f s/it ", done, total, secs / done);
+                    }
+                }
+
+                @Override
+                public void phase(String name, double seconds) {
+                    phases.put(name, seconds);
                 }
             });
             if (draw) {
@@ -128,6 +143,10 @@ public class RenderCommand implements Callable<Integer> {
                         targets.size() == 1 ? targets.getFirst() : targets.getFirst() + " ... " + targets.getLast(),
                         width, height, request.sampler().label(), steps, request.seed(),
                         (System.nanoTime() - t0) / 1e9, cpu.threads());
+                double sampling = phases.getOrDefault("sampling", 0.0);
+                System.out.printf(Locale.ROOT, "timings: conditioning %.2f s, sampling %.2f s (%d UNet evaluations, "
+                        + "%.3f s each), decoding %.2f s%n", phases.getOrDefault("conditioning", 0.0), sampling,
+                        evaluations[0], sampling / Math.max(1, evaluations[0]), phases.getOrDefault("decoding", 0.0));
             }
         }
         return ExitCodes.OK;

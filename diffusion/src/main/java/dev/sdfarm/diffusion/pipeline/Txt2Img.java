@@ -29,18 +29,29 @@ import java.util.List;
  * then the VAE decoder and A1111's 8-bit conversion, with an infotext per image.
  */
 public final class Txt2Img {
-    /** Called after every model evaluation: which one, out of how many the sampler will make (an estimate for adaptive ones). */
+    /** What a render reports while it runs. */
     @FunctionalInterface
     public interface Progress {
+        /** After every model evaluation: which one, out of how many the sampler will make. */
         void step(int done, int total);
+
+        /** After each phase ("conditioning", "sampling", "decoding") with its wall time. */
+        default void phase(String name, double seconds) {
+        }
     }
+
+    private static final Progress SILENT = (done, total) -> { };
 
     private Txt2Img() {
     }
 
-    public static List<RenderedImage> render(StableDiffusion model, Txt2ImgRequest r, Progress progress) {
+    public static List<RenderedImage> render(StableDiffusion model, Txt2ImgRequest r, Progress listener) {
+        Progress progress = listener == null ? SILENT : listener;
         Backend backend = model.backend();
+        long t0 = System.nanoTime();
         PromptConditioning conds = model.conditioner().condition(r.prompt(), r.negativePrompt(), r.clipSkip(), false);
+        long t1 = System.nanoTime();
+        progress.phase("conditioning", (t1 - t0) / 1e9);
         LatentShape shape = LatentShape.forImage(r.width(), r.height());
         int n = r.batchSize();
         LatentNoise noise = new LatentNoise(r.noiseSource(), shape, SeedPlan.forImages(r.seed(), r.seed(), 0.0, n));
@@ -60,8 +71,11 @@ public final class Txt2Img {
             latents = r.sampler().txt2img((x, sigma) -> report(progress, done, total, guidance.denoised(x, sigma)),
                     initial, sigmas, r.samplerParams(), samplerNoise);
         }
+        long t2 = System.nanoTime();
+        progress.phase("sampling", (t2 - t1) / 1e9);
         float[] decoded = backend.toFloats(model.vae().decode(backend.upload(latents,
                 Shape.of(n, shape.channels(), shape.height(), shape.width()))));
+        progress.phase("decoding", (System.nanoTime() - t2) / 1e9);
         List<RenderedImage> images = new ArrayList<>();
         int latentSize = shape.channels() * shape.height() * shape.width();
         int imageSize = 3 * r.width() * r.height();
@@ -110,9 +124,7 @@ public final class Txt2Img {
     }
 
     private static float[] report(Progress progress, int[] done, int total, float[] result) {
-        if (progress != null) {
-            progress.step(++done[0], Math.max(total, done[0]));
-        }
+        progress.step(++done[0], Math.max(total, done[0]));
         return result;
     }
 
