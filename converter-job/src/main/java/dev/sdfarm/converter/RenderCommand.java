@@ -81,6 +81,10 @@ public class RenderCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1", paramLabel = "N", description = "Images rendered together. Default: ${DEFAULT-VALUE}.")
     int batch;
 
+    @Option(names = "--n-iter", defaultValue = "1", paramLabel = "N",
+            description = "Batches rendered one after another (A1111's batch count); seeds continue. Default: ${DEFAULT-VALUE}.")
+    int nIter;
+
     @Option(names = "--clip-skip", defaultValue = "1", paramLabel = "N", description = "Clip skip. Default: ${DEFAULT-VALUE}.")
     int clipSkip;
 
@@ -93,7 +97,7 @@ public class RenderCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT.png",
-            description = "The PNG to write; with --batch N, OUT-1.png ... OUT-N.png.")
+            description = "The PNG to write; for several images, OUT-1.png ... OUT-N.png.")
     Path out;
 
     @Option(names = "--force", description = "Replace existing files.")
@@ -115,23 +119,29 @@ public class RenderCommand implements Callable<Integer> {
             boolean draw = !quiet && Terminal.stderrIsTerminal();
             Map<String, Double> phases = new LinkedHashMap<>();
             int[] evaluations = {0};
-            List<RenderedImage> images = Txt2Img.render(sd, request, new Txt2Img.Progress() {
-                private final long start = System.nanoTime();
+            List<RenderedImage> images = new ArrayList<>();
+            Txt2Img.Progress progress = new Txt2Img.Progress() {
+                private long last = System.nanoTime();
 
                 @Override
                 public void step(int done, int total) {
-                    evaluations[0] = done;
+                    evaluations[0]++;
+                    long now = System.nanoTime();
                     if (draw) {
-                        double secs = (System.nanoTime() - start) / 1e9;
-                        System.err.printf(Locale.ROOT, "\rrender: step %d/%d, %.2f s/it ", done, total, secs / done);
+                        System.err.printf(Locale.ROOT, "\rrender: step %d/%d, %.2f s/it ", done, total,
+                                (now - last) / 1e9);
                     }
+                    last = now;
                 }
 
                 @Override
                 public void phase(String name, double seconds) {
-                    phases.put(name, seconds);
+                    phases.merge(name, seconds, Double::sum);
                 }
-            });
+            };
+            for (int it = 0; it < nIter; it++) {
+                images.addAll(Txt2Img.render(sd, request.withSeed(request.seed() + (long) it * batch), progress));
+            }
             if (draw) {
                 System.err.println();
             }
@@ -157,8 +167,8 @@ public class RenderCommand implements Callable<Integer> {
             throw new UsageException("--width and --height must be multiples of 8 between 64 and 2048, got " + width
                     + "x" + height);
         }
-        if (steps < 1 || steps > 500 || batch < 1 || batch > 64 || clipSkip < 1) {
-            throw new UsageException("--steps must be 1..500, --batch 1..64, --clip-skip at least 1");
+        if (steps < 1 || steps > 500 || batch < 1 || batch > 64 || nIter < 1 || nIter > 1000 || clipSkip < 1) {
+            throw new UsageException("--steps must be 1..500, --batch 1..64, --n-iter 1..1000, --clip-skip at least 1");
         }
         if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png")) {
             throw new UsageException("-o: images are written as PNG; name the file *.png");
@@ -173,13 +183,14 @@ public class RenderCommand implements Callable<Integer> {
     }
 
     private List<Path> targets() {
-        if (batch == 1) {
+        int count = batch * nIter;
+        if (count == 1) {
             return List.of(out);
         }
         String name = out.getFileName().toString();
         String stem = name.substring(0, name.length() - 4);
         List<Path> paths = new ArrayList<>();
-        for (int i = 1; i <= batch; i++) {
+        for (int i = 1; i <= count; i++) {
             paths.add(out.resolveSibling(stem + "-" + i + ".png"));
         }
         return paths;

@@ -21,4 +21,10 @@ public record Txt2ImgRequest(String prompt, String negativePrompt, long seed, in
             throw new IllegalArgumentException("steps, batch size and clip skip must be at least 1");
         }
     }
+
+    /** The same request starting from another seed (A1111's next batch of a batch count). */
+    public Txt2ImgRequest withSeed(long newSeed) {
+        return new Txt2ImgRequest(prompt, negativePrompt, newSeed, steps, sampler, scheduler, cfgScale, width, height,
+                batchSize, clipSkip, noiseSource, samplerParams);
+    }
 }

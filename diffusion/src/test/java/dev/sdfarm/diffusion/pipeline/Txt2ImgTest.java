@@ -66,15 +66,21 @@ class Txt2ImgTest {
         double scale = c.latent().maxAbs();
         double err = UNetFixtures.maxAbsDiff(c.latent().data(), latent);
         int worstPixel = 0;
+        double squared = 0;
         int pixels = c.image().length / c.batch();
         for (int i = 0; i < c.batch(); i++) {
             byte[] ours = images.get(i).pixels().pixels();
             for (int p = 0; p < pixels; p++) {
-                worstPixel = Math.max(worstPixel, Math.abs((ours[p] & 0xff) - (c.image()[i * pixels + p] & 0xff)));
+                int d = Math.abs((ours[p] & 0xff) - (c.image()[i * pixels + p] & 0xff));
+                worstPixel = Math.max(worstPixel, d);
+                squared += d * d;
             }
         }
-        System.out.printf("txt2img %s: latent max abs error %.2e (max |latent| %.1f), worst pixel %d%n", c.name(), err,
-                scale, worstPixel);
+        double mse = squared / c.image().length;
+        double psnr = mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(255.0 * 255.0 / mse);
+        System.out.printf("txt2img %s: latent max abs error %.2e (max |latent| %.1f), worst pixel %d, PSNR %.1f dB%n",
+                c.name(), err, scale, worstPixel, psnr);
+        assertTrue(psnr >= 40, c + ": PSNR " + psnr + " dB");
         assertTrue(err <= 1e-3 * scale, c + ": latent max abs error " + err + " vs max |latent| " + scale);
         assertTrue(worstPixel <= 1, c + ": a pixel differs by " + worstPixel);
         for (int i = 0; i < c.batch(); i++) {
