@@ -1,5 +1,6 @@
 package dev.sdfarm.diffusion.clip;
 
+import dev.sdfarm.diffusion.TestResources;
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.CheckpointFormat;
 import dev.sdfarm.checkpoint.DType;
@@ -11,20 +12,16 @@ import dev.sdfarm.checkpoint.synth.Synthesizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -159,9 +156,8 @@ public final class ClipFixtures {
         }
     }
 
-    private static final Map<Precision, Path> CHECKPOINTS = new EnumMap<>(Precision.class);
-    private static final Map<String, Path> RESOURCES = new HashMap<>();
     private static Path tempDir;
+    private static final Map<Precision, Path> CHECKPOINTS = new EnumMap<>(Precision.class);
 
     private ClipFixtures() {
     }
@@ -202,32 +198,8 @@ public final class ClipFixtures {
     }
 
     /** A fixture file from the test resources beside this class, as a file path. */
-    public static synchronized Path resource(String name) {
-        Path cached = RESOURCES.get(name);
-        if (cached != null) {
-            return cached;
-        }
-        URL url = ClipFixtures.class.getResource(name);
-        if (url == null) {
-            throw new IllegalArgumentException("no fixture " + name + " beside " + ClipFixtures.class.getName());
-        }
-        try {
-            Path p;
-            if ("file".equals(url.getProtocol())) {
-                p = Path.of(url.toURI());
-            } else {
-                p = tempDir().resolve(name);
-                try (InputStream in = url.openStream()) {
-                    Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            RESOURCES.put(name, p);
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+    public static Path resource(String name) {
+        return TestResources.path(ClipFixtures.class, name);
     }
 
     /** The raw encoder references computed from the checkpoint of that precision. */

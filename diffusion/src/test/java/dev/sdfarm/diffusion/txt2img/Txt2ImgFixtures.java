@@ -1,5 +1,6 @@
 package dev.sdfarm.diffusion.txt2img;
 
+import dev.sdfarm.diffusion.TestResources;
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.DType;
 import dev.sdfarm.checkpoint.StoredTensor;
@@ -7,17 +8,12 @@ import dev.sdfarm.checkpoint.json.StrictJson;
 import dev.sdfarm.diffusion.clip.ClipFixtures;
 import dev.sdfarm.diffusion.unet.UNetFixtures.Tensor;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +39,6 @@ public final class Txt2ImgFixtures {
     /** sha256 of the fp32 tiny checkpoint the fixtures were made from. */
     public static final String CHECKPOINT_SHA256 = ClipFixtures.CHECKPOINT_SHA256_FP32;
 
-    private static final Map<String, Path> RESOURCES = new HashMap<>();
-    private static Path tempDir;
 
     private Txt2ImgFixtures() {
     }
@@ -180,36 +174,7 @@ public final class Txt2ImgFixtures {
     }
 
     /** A fixture file from the test resources beside this class, as a file path. */
-    public static synchronized Path resource(String name) {
-        Path cached = RESOURCES.get(name);
-        if (cached != null) {
-            return cached;
-        }
-        URL url = Txt2ImgFixtures.class.getResource(name);
-        if (url == null) {
-            throw new IllegalArgumentException("no fixture " + name + " beside " + Txt2ImgFixtures.class.getName());
-        }
-        try {
-            Path p;
-            if ("file".equals(url.getProtocol())) {
-                p = Path.of(url.toURI());
-            } else {
-                if (tempDir == null) {
-                    tempDir = Files.createTempDirectory("sdfarm-txt2img-fixtures-");
-                    tempDir.toFile().deleteOnExit();
-                }
-                p = tempDir.resolve(name);
-                try (InputStream in = url.openStream()) {
-                    Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
-                }
-                p.toFile().deleteOnExit();
-            }
-            RESOURCES.put(name, p);
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+    public static Path resource(String name) {
+        return TestResources.path(Txt2ImgFixtures.class, name);
     }
 }

@@ -1,5 +1,6 @@
 package dev.sdfarm.diffusion.unet;
 
+import dev.sdfarm.diffusion.TestResources;
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.DType;
 import dev.sdfarm.checkpoint.InMemoryTensorData;
@@ -7,19 +8,14 @@ import dev.sdfarm.checkpoint.StoredTensor;
 import dev.sdfarm.checkpoint.TestCheckpoints;
 import dev.sdfarm.diffusion.clip.ClipFixtures;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,8 +161,6 @@ public final class UNetFixtures {
     public record VaeEncodeCase(byte[] pixelsU8, Tensor image, Tensor moments, Tensor mean, Tensor std) {
     }
 
-    private static final Map<String, Path> RESOURCES = new HashMap<>();
-    private static Path tempDir;
 
     private UNetFixtures() {
     }
@@ -320,37 +314,8 @@ public final class UNetFixtures {
     }
 
     /** A fixture file from the test resources beside this class, as a file path. */
-    public static synchronized Path resource(String name) {
-        Path cached = RESOURCES.get(name);
-        if (cached != null) {
-            return cached;
-        }
-        URL url = UNetFixtures.class.getResource(name);
-        if (url == null) {
-            throw new IllegalArgumentException("no fixture " + name + " beside " + UNetFixtures.class.getName());
-        }
-        try {
-            Path p;
-            if ("file".equals(url.getProtocol())) {
-                p = Path.of(url.toURI());
-            } else {
-                if (tempDir == null) {
-                    tempDir = Files.createTempDirectory("sdfarm-unet-fixtures-");
-                    tempDir.toFile().deleteOnExit();
-                }
-                p = tempDir.resolve(name);
-                try (InputStream in = url.openStream()) {
-                    Files.copy(in, p, StandardCopyOption.REPLACE_EXISTING);
-                }
-                p.toFile().deleteOnExit();
-            }
-            RESOURCES.put(name, p);
-            return p;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+    public static Path resource(String name) {
+        return TestResources.path(UNetFixtures.class, name);
     }
 
     private static Checkpoint open(String file) throws IOException {
