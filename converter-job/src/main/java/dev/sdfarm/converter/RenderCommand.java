@@ -115,6 +115,12 @@ public class RenderCommand implements Callable<Integer> {
              CpuBackend cpu = threads == null ? new CpuBackend() : new CpuBackend(threads, CpuBackend.vectorApiPresent())) {
             sha256 = FileHashing.sha256Hex(checkpoint.channel(), 0, checkpoint.fileSize(), n -> { });
             StableDiffusion sd = StableDiffusion.load(cpu, checkpoint, modelName(), sha256);
+            long needed = sd.vae().peakBytes(width, height) + (256L << 20);
+            if (needed > Runtime.getRuntime().maxMemory()) {
+                throw new UsageException(String.format(Locale.ROOT, "a %dx%d image needs about %.1f GB of heap to "
+                        + "decode; run with SDFARM_HEAP=%dm (now %d MB)", width, height, needed / 1e9,
+                        ((needed >> 20) / 256 + 2) * 256, Runtime.getRuntime().maxMemory() >> 20));
+            }
             long t0 = System.nanoTime();
             boolean draw = !quiet && Terminal.stderrIsTerminal();
             Map<String, Double> phases = new LinkedHashMap<>();

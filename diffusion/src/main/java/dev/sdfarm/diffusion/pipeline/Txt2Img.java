@@ -73,17 +73,18 @@ public final class Txt2Img {
         }
         long t2 = System.nanoTime();
         progress.phase("sampling", (t2 - t1) / 1e9);
-        float[] decoded = backend.toFloats(model.vae().decode(backend.upload(latents,
-                Shape.of(n, shape.channels(), shape.height(), shape.width()))));
-        progress.phase("decoding", (System.nanoTime() - t2) / 1e9);
+        // One image at a time, as A1111's decode_latent_batch does: the decoder's full-resolution activations
+        // dominate memory.
         List<RenderedImage> images = new ArrayList<>();
         int latentSize = shape.channels() * shape.height() * shape.width();
-        int imageSize = 3 * r.width() * r.height();
         for (int i = 0; i < n; i++) {
-            float[] image = Arrays.copyOfRange(decoded, i * imageSize, (i + 1) * imageSize);
-            images.add(new RenderedImage(Arrays.copyOfRange(latents, i * latentSize, (i + 1) * latentSize), image,
-                    Raster.fromSignedUnit(image, r.height(), r.width()), r.seed() + i, infotext(model, r, r.seed() + i)));
+            float[] latent = Arrays.copyOfRange(latents, i * latentSize, (i + 1) * latentSize);
+            float[] image = backend.toFloats(model.vae().decode(backend.upload(latent,
+                    Shape.of(1, shape.channels(), shape.height(), shape.width()))));
+            images.add(new RenderedImage(latent, image, Raster.fromSignedUnit(image, r.height(), r.width()),
+                    r.seed() + i, infotext(model, r, r.seed() + i)));
         }
+        progress.phase("decoding", (System.nanoTime() - t2) / 1e9);
         return images;
     }
 

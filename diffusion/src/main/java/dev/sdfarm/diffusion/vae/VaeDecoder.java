@@ -49,6 +49,15 @@ public final class VaeDecoder {
     }
 
     /**
+     * About how many bytes of activations decoding one image of this size holds at once on the CPU: around the
+     * last upsampling, four full-resolution tensors of the second level's width (256 channels for SD1.x).
+     */
+    public long peakBytes(int width, int height) {
+        int channels = config.ch() * config.chMult().get(Math.min(1, config.chMult().size() - 1));
+        return 4L * channels * width * height * Float.BYTES;
+    }
+
+    /**
      * Images {@code [b, 3, 8h, 8w]} in [-1, 1] (not clamped) for SD latents {@code [b, 4, h, w]}: the latents are
      * divided by {@link #SCALE_FACTOR} first, as {@code decode_first_stage} does.
      */
