@@ -7,6 +7,7 @@ import dev.sdfarm.converter.cli.ExitCodes;
 import dev.sdfarm.converter.cli.Terminal;
 import dev.sdfarm.converter.cli.UsageException;
 import dev.sdfarm.diffusion.cpu.CpuBackend;
+import dev.sdfarm.diffusion.image.PngText;
 import dev.sdfarm.diffusion.image.PngWriter;
 import dev.sdfarm.diffusion.pipeline.RenderedImage;
 import dev.sdfarm.diffusion.pipeline.StableDiffusion;
@@ -17,14 +18,15 @@ import dev.sdfarm.diffusion.rng.NoiseSource;
 import dev.sdfarm.diffusion.sample.Sampler;
 import dev.sdfarm.diffusion.sample.SamplerParams;
 import dev.sdfarm.diffusion.sample.Scheduler;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -209,9 +211,9 @@ public class RenderCommand implements Callable<Integer> {
         return dot > 0 ? name.substring(0, dot) : name;
     }
 
-    private void write(RenderedImage image, Path target) throws java.io.IOException {
+    private void write(RenderedImage image, Path target) throws IOException {
         byte[] png = PngWriter.defaults().encode(image.pixels(),
-                List.of(dev.sdfarm.diffusion.image.PngText.of("parameters", image.infotext())));
+                List.of(PngText.of("parameters", image.infotext())));
         try (AtomicOutputFile file = AtomicOutputFile.create(target, force, false)) {
             file.sink().write(ByteBuffer.wrap(png));
             file.commit();

@@ -1,5 +1,7 @@
 package dev.sdfarm.diffusion.cpu;
 
+import java.util.Arrays;
+
 /** Small vector primitives over array rows, with a Vector API implementation and a plain one. */
 interface RowOps {
     /** {@code Σ a[aOff + i] · b[bOff + i]} for {@code i < n}. */
@@ -33,7 +35,7 @@ interface RowOps {
             for (int j = 0; j < visible; j++) {
                 x[off + j] *= inv;
             }
-            java.util.Arrays.fill(x, off + visible, off + n, 0f);
+            Arrays.fill(x, off + visible, off + n, 0f);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.sdfarm.diffusion.cpu;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -49,7 +50,7 @@ final class RowOpsVectors implements RowOps {
             VectorMask<Float> m = S.indexInRange(j, visible);
             FloatVector.fromArray(S, x, off + j, m).mul(inv).intoArray(x, off + j, m);
         }
-        java.util.Arrays.fill(x, off + visible, off + n, 0f);
+        Arrays.fill(x, off + visible, off + n, 0f);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.sdfarm.diffusion.cpu;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -62,7 +63,7 @@ final class VectorMath {
     }
 
     private static float sumAny(FloatVector v) {
-        for (VectorShuffle<Float> swap : java.util.Arrays.asList(SWAP_32, SWAP_16, SWAP_8, SWAP_4, SWAP_2, SWAP_1)) {
+        for (VectorShuffle<Float> swap : Arrays.asList(SWAP_32, SWAP_16, SWAP_8, SWAP_4, SWAP_2, SWAP_1)) {
             if (swap != null) {
                 v = fold(v, swap);
             }

@@ -1,6 +1,7 @@
 package dev.sdfarm.diffusion.pipeline;
 
 import dev.sdfarm.checkpoint.Checkpoint;
+import dev.sdfarm.checkpoint.DType;
 import dev.sdfarm.checkpoint.StoredTensor;
 import dev.sdfarm.diffusion.clip.ClipTextEncoder;
 import dev.sdfarm.diffusion.clip.PromptConditioner;
@@ -39,7 +40,7 @@ public record StableDiffusion(Backend backend, PromptConditioner conditioner, UN
 
     private static Optional<float[]> alphasCumprod(Checkpoint checkpoint) throws IOException {
         Optional<StoredTensor> t = checkpoint.tensor("alphas_cumprod");
-        if (t.isEmpty() || t.get().dtype() != dev.sdfarm.checkpoint.DType.F32 || t.get().rank() != 1) {
+        if (t.isEmpty() || t.get().dtype() != DType.F32 || t.get().rank() != 1) {
             return Optional.empty();
         }
         ByteBuffer b = ByteBuffer.wrap(checkpoint.readAll(t.get())).order(ByteOrder.LITTLE_ENDIAN);

@@ -1,5 +1,7 @@
 package dev.sdfarm.diffusion.rng;
 
+import java.util.Arrays;
+
 /** Element counts of tensor shapes, checked against the int range a Java array can hold. */
 final class Shapes {
     private Shapes() {
@@ -9,11 +11,11 @@ final class Shapes {
         long count = 1;
         for (int dim : shape) {
             if (dim < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
             }
             count *= dim;
             if (count > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("shape too large for one array: " + java.util.Arrays.toString(shape));
+                throw new IllegalArgumentException("shape too large for one array: " + Arrays.toString(shape));
             }
         }
         return (int) count;

@@ -1,5 +1,7 @@
 package dev.sdfarm.diffusion.sample;
 
+import java.util.Arrays;
+
 /**
  * The few torch 1.13 CPU operations whose rounding decides schedule values, reproduced in float32 / float64 as torch
  * computes them (AVX2 build: 8 floats or 4 doubles per vector).
@@ -95,7 +97,7 @@ final class TorchMath {
 
     /** {@code sampling.append_zero}. */
     static float[] appendZero(float[] values) {
-        float[] out = java.util.Arrays.copyOf(values, values.length + 1);
+        float[] out = Arrays.copyOf(values, values.length + 1);
         out[values.length] = 0f;
         return out;
     }
