@@ -52,10 +52,6 @@ public final class ModelWeights {
         return checkpoint.tensor(prefix + name).isPresent();
     }
 
-    public Checkpoint checkpoint() {
-        return checkpoint;
-    }
-
     private StoredTensor stored(String name) {
         return checkpoint.tensor(prefix + name).orElseThrow(() -> new ModelLoadException(checkpoint.path()
                 .getFileName() + " has no tensor " + prefix + name + "; it is not " + component));

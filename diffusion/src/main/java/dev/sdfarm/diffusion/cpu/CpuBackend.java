@@ -73,15 +73,6 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public double sum(Tensor tensor) {
-        double s = 0;
-        for (float v : own(tensor).floats()) {
-            s += v;
-        }
-        return s;
-    }
-
-    @Override
     public Tensor reshape(Tensor tensor, Shape shape) {
         return own(tensor).view(shape);
     }

@@ -37,14 +37,6 @@ final class Gemm {
         float[] data;
         int offset;
         int stride;
-        float[] scratch = new float[0];
-
-        float[] scratch(int size) {
-            if (scratch.length < size) {
-                scratch = new float[size];
-            }
-            return scratch;
-        }
     }
 
     /** The micro-kernel: {@code c[rows][cols] = a[rows][k] · panel[k][nb]}. */

@@ -1,32 +1,17 @@
 package dev.sdfarm.diffusion.image;
 
+import dev.sdfarm.checkpoint.json.JsonWriter;
+
 /** Python's {@code json.dumps(s, ensure_ascii=False)} and strict {@code json.loads} for one string. */
 final class JsonString {
     private JsonString() {
     }
 
+    /** As Python writes it, except that a lone surrogate is escaped rather than written raw. */
     static String dumps(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        StringBuilder sb = new StringBuilder(s.length() + 2);
+        JsonWriter.quote(sb, s);
+        return sb.toString();
     }
 
     /** The decoded string when {@code text} is exactly one JSON string, else {@code null}. */

@@ -9,7 +9,7 @@ import java.io.IOException;
  * GPU. Every operation takes and returns tensors of this backend and may run asynchronously: results are only
  * guaranteed to be computed when read back with {@link #toFloats}. Nothing here moves data between host and
  * device behind the caller's back: weights come in through {@link #weight}, host values through
- * {@link #upload}, and go out through {@link #toFloats} or {@link #sum}.
+ * {@link #upload}, and go out through {@link #toFloats}.
  *
  * <p>Layouts follow torch: row-major, images NCHW, linear weights {@code [out, in]}, conv weights
  * {@code [out, in, kh, kw]}. Activations are fp32; weights may be fp32, fp16 or bf16.
@@ -29,9 +29,6 @@ public interface Backend extends AutoCloseable {
 
     /** The tensor's values as fp32 on the host, once every operation producing it has finished. */
     float[] toFloats(Tensor tensor);
-
-    /** The sum of all elements, on the host (a synchronising reduction). */
-    double sum(Tensor tensor);
 
     /** The same elements under another shape (no copy). */
     Tensor reshape(Tensor tensor, Shape shape);
