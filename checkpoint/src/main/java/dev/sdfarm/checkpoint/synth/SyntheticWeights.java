@@ -28,7 +28,9 @@ public final class SyntheticWeights {
         float bound;
         float offset = 0f;
         String leaf = name.substring(name.lastIndexOf('.') + 1);
-        boolean norm = name.contains("norm") || name.contains(".ln_") || name.contains("ln_final");
+        // Every one-dimensional "weight" in these layouts is a norm scale; names alone miss the UNet ResBlocks'
+        // GroupNorms (in_layers.0, out_layers.0, out.0).
+        boolean norm = shape.length == 1 || name.contains("norm") || name.contains(".ln_") || name.contains("ln_final");
         if (name.contains("embedding")) {
             bound = 0.02f * 1.7320508f; // uniform with std 0.02
         } else if (norm && leaf.equals("weight")) {
