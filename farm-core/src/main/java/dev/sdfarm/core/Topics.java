@@ -11,6 +11,8 @@ public final class Topics {
     public static final String CONVERSION_REQUESTS = "sdfarm.conversion.requests";
     public static final String JOB_EVENTS = "sdfarm.job.events";
     public static final String WORKER_HEARTBEATS = "sdfarm.worker.heartbeats";
+    /** Cancellations, keyed by job id; every worker reads all of it. */
+    public static final String JOB_CONTROL = "sdfarm.job.control";
 
     private Topics() {
     }
