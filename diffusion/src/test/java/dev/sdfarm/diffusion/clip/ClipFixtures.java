@@ -43,10 +43,10 @@ public final class ClipFixtures {
     public static final long SEED = 7;
     /** sha256 of {@code sdfarm synth OUT.safetensors --preset tiny --seed 7 --dtype fp32}. */
     public static final String CHECKPOINT_SHA256_FP32 =
-            "4f3d57769bc6abb6ca9f5fa54dab0b312c053d66a34f881d3076b5d2bedf4c26";
+            "8853aee0e20edc5945f9e8eefdee574148fc50a896b2f9efb06b4fbe8840eb06";
     /** sha256 of {@code sdfarm synth OUT.safetensors --preset tiny --seed 7 --dtype fp16}. */
     public static final String CHECKPOINT_SHA256_FP16 =
-            "d52b0a0e2ae970966aa17da0ecfb4e02db369e77ed9703b93ea5107b3b490993";
+            "9c70eae68a2b788c6495a6c0dd5fd28462880f512d98d65f1b22e5fbf30c7f26";
     /** Key prefix of the text encoder (HF {@code CLIPTextModel} layout) in the checkpoint. */
     public static final String TEXT_ENCODER_PREFIX = "cond_stage_model.transformer.";
     /** Width of the tiny text encoder's hidden states. */

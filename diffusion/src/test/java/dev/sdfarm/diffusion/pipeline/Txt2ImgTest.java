@@ -13,31 +13,27 @@ import dev.sdfarm.diffusion.sample.Scheduler;
 import dev.sdfarm.diffusion.txt2img.Txt2ImgFixtures;
 import dev.sdfarm.diffusion.unet.UNetFixtures;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * txt2img end to end against AUTOMATIC1111's own sampling code (k-diffusion, CFGDenoiser, its DDIM, ImageRNG) around
- * the LDM UNet, VAE and CLIP on the tiny SD1 checkpoint with unit-norm UNet scales (fixtures and provenance in
+ * the LDM UNet, VAE and CLIP on the tiny SD1 checkpoint as synthesized (fixtures and provenance in
  * {@code src/test/fixtures/txt2img}): Euler, Euler a (NV and CPU noise, batch of two), DPM++ 2M, DDIM and Heun,
  * 4 steps, CFG 7.
  */
 class Txt2ImgTest {
-    @TempDir
-    static Path dir;
     private static Checkpoint checkpoint;
     private static CpuBackend cpu;
     private static StableDiffusion model;
 
     @BeforeAll
     static void load() throws IOException {
-        checkpoint = Checkpoint.open(UNetFixtures.unitNormCheckpoint(dir));
+        checkpoint = Checkpoint.open(ClipFixtures.checkpoint());
         cpu = new CpuBackend(2, true);
         model = StableDiffusion.load(cpu, checkpoint, "tiny-seed7-fp32", ClipFixtures.CHECKPOINT_SHA256_FP32);
     }

@@ -25,9 +25,7 @@ import java.util.Map;
  * {@code create_infotext}) run in float32 on CPU on the tiny synthetic SD1 checkpoint; see
  * {@code diffusion/src/test/fixtures/txt2img/README.md}.
  *
- * <p><b>Weights:</b> CLIP and VAE as synthesized ({@link ClipFixtures#checkpoint()}); the UNet with the unit-norm
- * lift ({@link dev.sdfarm.diffusion.unet.UNetFixtures#unitNorm}: 1.0f added to the 45 GroupNorm scales
- * {@code *.in_layers.0.weight}, {@code *.out_layers.0.weight}, {@code out.0.weight}).
+ * <p><b>Weights:</b> the checkpoint as synthesized ({@link ClipFixtures#checkpoint()}): UNet, CLIP and VAE.
  *
  * <p>Every case: prompt {@value #PROMPT}, negative prompt {@value #NEGATIVE_PROMPT}, 64x64 (8x8 latents), 4 steps,
  * CFG scale 7, clip skip 1, scheduler "Automatic", every other webui option at its default.
