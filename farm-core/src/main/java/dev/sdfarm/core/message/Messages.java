@@ -64,6 +64,15 @@ public final class Messages {
         }
     }
 
+    /** Reads a JSON array of {@code type} messages. */
+    public static <T> java.util.List<T> listFromJson(byte[] json, Class<T> type) {
+        try {
+            return MAPPER.readValue(json, MAPPER.getTypeFactory().constructCollectionType(java.util.List.class, type));
+        } catch (IOException e) {
+            throw new MessageFormatException("malformed list of " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** {@code value}, or a {@link MessageFormatException} naming the missing field. */
     static <T> T required(String what, String field, T value) {
         if (value == null) {

@@ -1,0 +1,205 @@
+package dev.sdfarm.gateway.job;
+
+import dev.sdfarm.core.Topics;
+import dev.sdfarm.core.message.CancelRequest;
+import dev.sdfarm.core.message.GenerationParams;
+import dev.sdfarm.core.message.GenerationRequest;
+import dev.sdfarm.core.message.JobEvent;
+import dev.sdfarm.core.message.Messages;
+import dev.sdfarm.core.message.ModelRef;
+import dev.sdfarm.core.message.OutputImage;
+import dev.sdfarm.gateway.auth.Caller;
+import dev.sdfarm.gateway.auth.Tenant;
+import dev.sdfarm.gateway.model.RegisteredModel;
+import dev.sdfarm.gateway.outbox.OutboxMessage;
+import dev.sdfarm.gateway.problem.Problem.FieldError;
+import dev.sdfarm.gateway.problem.ProblemException;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Sort;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Submits, reads and cancels jobs. A job row and the message that queues it are written in one transaction. */
+@ApplicationScoped
+public class JobService {
+    private static final List<JobState> ACTIVE = List.of(JobState.QUEUED, JobState.RUNNING);
+
+    @Inject
+    JobValidator validator;
+    @Inject
+    RateLimiter rateLimiter;
+
+    /** A submission's outcome: the job, and whether this call created it (false: an idempotent replay). */
+    public record Submission(JobView job, boolean created) {
+    }
+
+    @Transactional
+    public Submission submit(Caller caller, JobRequest request, String idempotencyKey) {
+        String requestHash = sha256(Messages.toJson(request));
+        if (idempotencyKey != null) {
+            Optional<Job> earlier = byIdempotencyKey(caller.tenantId(), idempotencyKey);
+            if (earlier.isPresent()) {
+                return replay(earlier.get(), requestHash);
+            }
+        }
+        Tenant tenant = Tenant.findById(caller.tenantId());
+        if (tenant == null) {
+            throw ProblemException.forbidden("tenant '" + caller.tenantId() + "' does not exist");
+        }
+        rateLimiter.acquire(caller, tenant.ratePerSecond);
+        long active = Job.count("tenantId = ?1 and state in ?2", tenant.id, ACTIVE);
+        if (active >= tenant.maxActiveJobs) {
+            throw ProblemException.tooMany("quota", "tenant '" + tenant.id + "' has " + active
+                    + " queued or running jobs, its limit; wait for some to finish", java.time.Duration.ofSeconds(5));
+        }
+        GenerationParams params = validator.validate(request);
+        Priority priority = validator.priority(request.priority(), new ArrayList<>());
+        RegisteredModel model = model(request.model(), tenant);
+        Instant now = Instant.now();
+        Job job = new Job();
+        job.id = UUID.randomUUID();
+        job.tenantId = tenant.id;
+        job.state = JobState.QUEUED;
+        job.priority = priority;
+        job.modelSha256 = model.sha256;
+        job.params = Messages.toJsonString(params);
+        job.idempotencyKey = idempotencyKey;
+        job.requestHash = requestHash;
+        job.webhookUrl = request.webhookUrl();
+        job.totalSteps = params.totalSteps();
+        job.createdAt = now;
+        job.persist();
+        GenerationRequest message = GenerationRequest.of(job.id, tenant.id,
+                new ModelRef(model.sha256, model.storeKey, model.name), params, now);
+        OutboxMessage.of(priority.topic(), model.sha256, Messages.toJson(message), now).persist();
+        return new Submission(view(job), true);
+    }
+
+    /** The job an earlier submission with this key made, if any. */
+    @Transactional
+    public Optional<Job> byIdempotencyKey(String tenantId, String key) {
+        return Job.find("tenantId = ?1 and idempotencyKey = ?2", tenantId, key).firstResultOptional();
+    }
+
+    /** An earlier submission with the same key: the same job, unless the body differs. */
+    @Transactional
+    public Submission replay(Job earlier, String requestHash) {
+        if (!earlier.requestHash.equals(requestHash)) {
+            throw new ProblemException(422, "idempotency-key-reused", "Idempotency-Key reused",
+                    "this Idempotency-Key was used for job " + earlier.id
+                            + " with a different body; use a new key for a new job", null, null);
+        }
+        return new Submission(view(earlier), false);
+    }
+
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Transactional
+    public JobView view(Caller caller, UUID id) {
+        return view(owned(caller, id));
+    }
+
+    @Transactional
+    public List<JobView> list(Caller caller, JobState state, int page, int size) {
+        var query = state == null
+                ? Job.<Job>find("tenantId", Sort.descending("createdAt").and("id"), caller.tenantId())
+                : Job.<Job>find("tenantId = ?1 and state = ?2", Sort.descending("createdAt").and("id"),
+                caller.tenantId(), state);
+        return query.page(Page.of(page, size)).list().stream().map(this::view).toList();
+    }
+
+    /**
+     * Cancels a job: a queued one ends at once (a worker that already took it skips or stops it on the cancel
+     * message); a running one stops at its next step and ends when the worker says so.
+     */
+    @Transactional
+    public JobView cancel(Caller caller, UUID id) {
+        Job job = owned(caller, id);
+        if (job.state.terminal()) {
+            throw ProblemException.conflict("job " + id + " has already ended (" + job.state + ")");
+        }
+        Instant now = Instant.now();
+        if (job.state == JobState.QUEUED) {
+            job.state = JobState.CANCELLED;
+            job.error = "cancelled by the client while queued";
+            job.finishedAt = now;
+            job.lastSeq = JobEvent.terminalSeq(job.totalSteps);
+        }
+        OutboxMessage.of(Topics.JOB_CONTROL, id.toString(), Messages.toJson(CancelRequest.of(id, now)), now)
+                .persist();
+        JobUpdates.notifyChanged(id);
+        return view(job);
+    }
+
+    Job owned(Caller caller, UUID id) {
+        Job job = Job.findOwned(id, caller.tenantId());
+        if (job == null) {
+            throw ProblemException.notFound("no job " + id);
+        }
+        return job;
+    }
+
+    private RegisteredModel model(String ref, Tenant tenant) {
+        if (ref != null && !ref.isBlank()) {
+            RegisteredModel m = RegisteredModel.resolve(ref);
+            if (m == null) {
+                throw ProblemException.invalid(List.of(new FieldError("model", "no registered model '" + ref
+                        + "' (give a name, sha256 or AutoV2 hash from GET /v1/models)")));
+            }
+            return m;
+        }
+        if (tenant.defaultModelSha256 != null) {
+            RegisteredModel m = RegisteredModel.findById(tenant.defaultModelSha256);
+            if (m != null) {
+                return m;
+            }
+        }
+        List<RegisteredModel> all = RegisteredModel.listAll(Sort.ascending("registeredAt"));
+        if (all.size() == 1) {
+            return all.getFirst();
+        }
+        throw ProblemException.invalid(List.of(new FieldError("model", all.isEmpty()
+                ? "no model is registered yet (POST /v1/models)"
+                : "several models are registered and the tenant has no default; name one")));
+    }
+
+    /** The owner's view of a job. */
+    public JobView view(Job job) {
+        GenerationParams params = Messages.fromJson(job.params.getBytes(StandardCharsets.UTF_8),
+                GenerationParams.class);
+        RegisteredModel model = RegisteredModel.findById(job.modelSha256);
+        Long position = job.state == JobState.QUEUED
+                ? Job.count("state = ?1 and priority = ?2 and createdAt < ?3", JobState.QUEUED, job.priority,
+                job.createdAt) : null;
+        List<JobView.Output> outputs = job.outputs == null ? null : outputs(job);
+        return new JobView(job.id, job.state, job.priority.name().toLowerCase(), model == null ? null : model.name,
+                job.modelSha256, params, position,
+                new JobView.Progress(job.step, job.totalSteps, job.totalSteps == 0 ? 0
+                        : (double) job.step / job.totalSteps),
+                outputs, job.error, job.createdAt, job.startedAt, job.finishedAt);
+    }
+
+    private static List<JobView.Output> outputs(Job job) {
+        List<OutputImage> images = Messages.listFromJson(job.outputs.getBytes(StandardCharsets.UTF_8),
+                OutputImage.class);
+        return images.stream().map(o -> new JobView.Output(o.index(), "/v1/images/" + o.key(), o.seed(), o.width(),
+                o.height(), o.infotext())).toList();
+    }
+}

@@ -1,0 +1,161 @@
+package dev.sdfarm.gateway.outbox;
+
+import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Publishes the outbox: takes the oldest rows ({@code FOR UPDATE SKIP LOCKED}, so several gateways share the
+ * work), sends them, waits until the broker has acknowledged every one (acks=all, idempotent producer), and
+ * only then deletes them in the same transaction. A crash anywhere in between leaves the rows to be sent
+ * again: delivery is at least once, and consumers are idempotent. Woken by each submission, and polls.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    private static final int BATCH = 500;
+
+    @Inject
+    AgroalDataSource dataSource;
+    @Inject
+    MeterRegistry metrics;
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "sdfarm.outbox.poll-ms", defaultValue = "250")
+    long pollMillis;
+
+    private final Semaphore wake = new Semaphore(0);
+    private final AtomicLong published = new AtomicLong();
+    private volatile boolean running;
+    private Thread thread;
+    private KafkaProducer<String, byte[]> producer;
+
+    void start(@Observes StartupEvent e) {
+        producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 2,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                ProducerConfig.CLIENT_ID_CONFIG, "sdfarm-gateway-outbox"),
+                new StringSerializer(), new ByteArraySerializer());
+        metrics.gauge("sdfarm.outbox.published", published);
+        running = true;
+        thread = Thread.ofPlatform().name("outbox-relay").daemon().start(this::run);
+    }
+
+    void stop(@Observes ShutdownEvent e) throws InterruptedException {
+        running = false;
+        wake.release();
+        if (thread != null) {
+            thread.join(10_000);
+        }
+        if (producer != null) {
+            producer.close(java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    /** Something was written to the outbox: publish it now rather than at the next poll. */
+    public void wake() {
+        if (wake.availablePermits() == 0) {
+            wake.release();
+        }
+    }
+
+    private void run() {
+        long backoff = 100;
+        while (running) {
+            try {
+                int n = relayOnce();
+                backoff = 100;
+                if (n < BATCH) {
+                    wake.tryAcquire(pollMillis, TimeUnit.MILLISECONDS);
+                    wake.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                if (running) {
+                    LOG.warnf("outbox relay: %s; retrying in %d ms", e.getMessage(), backoff);
+                    sleep(backoff);
+                    backoff = Math.min(backoff * 2, 5_000);
+                }
+            }
+        }
+    }
+
+    /** Publishes one batch; returns how many rows it sent. */
+    int relayOnce() throws SQLException, InterruptedException, Exception {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                List<Long> ids = new ArrayList<>();
+                List<Future<RecordMetadata>> sent = new ArrayList<>();
+                try (PreparedStatement select = c.prepareStatement(
+                        "select id, topic, msg_key, payload from outbox order by id limit ? for update skip locked")) {
+                    select.setInt(1, BATCH);
+                    try (ResultSet rs = select.executeQuery()) {
+                        while (rs.next()) {
+                            ids.add(rs.getLong(1));
+                            sent.add(producer.send(new ProducerRecord<>(rs.getString(2), rs.getString(3),
+                                    rs.getBytes(4))));
+                        }
+                    }
+                }
+                if (ids.isEmpty()) {
+                    c.rollback();
+                    return 0;
+                }
+                producer.flush();
+                for (Future<RecordMetadata> f : sent) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                try (PreparedStatement delete = c.prepareStatement("delete from outbox where id = any (?)")) {
+                    Array array = c.createArrayOf("bigint", ids.toArray());
+                    delete.setArray(1, array);
+                    delete.executeUpdate();
+                }
+                c.commit();
+                published.addAndGet(ids.size());
+                return ids.size();
+            } catch (Exception e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
