@@ -107,8 +107,8 @@ public final class Txt2Img {
      *
      * <p>A1111 encodes with {@code posterior.sample()}, drawing from torch's global RNG, which it does not seed
      * reproducibly, so no seed reproduces its conditioning exactly; the engine uses the posterior's mean (the
-     * deterministic mode, {@link VaeEncoder#latents}). The difference is the VAE's posterior std times 0.18215,
-     * small against the latent.
+     * deterministic mode, {@link VaeEncoder#latents}); A1111's draw differs from it by 0.18215 times the
+     * posterior std times unit noise.
      */
     public static float[] imageConditioning(StableDiffusion model, int width, int height) {
         Backend backend = model.backend();
