@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
 @Command(name = "render", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Render images from a prompt with an SD1.x checkpoint on the CPU, as AUTOMATIC1111's txt2img "
                 + "does (same seed, sampler and settings, same image), and write PNGs with A1111's \"parameters\" "
-                + "infotext.",
+                + "infotext. SD1.x inpainting checkpoints render too, with A1111's all-masked conditioning image.",
         footer = {"", "Examples:",
             "  sdfarm render --model sd15.safetensors --prompt 'a lighthouse at dusk' --seed 42 -o out.png",
             "  sdfarm render --model sd15.safetensors --prompt 'a cat' --negative blurry --sampler 'DPM++ 2M' \\",

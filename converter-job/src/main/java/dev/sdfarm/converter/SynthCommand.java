@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
         description = "Write a synthetic checkpoint with the exact key names and shapes of a published architecture "
                 + "(original LDM layout) and random weights, for tests, benchmarks and demos.",
         footer = {"", "Presets: sd15 (UNet 859,520,964 params, text encoder 123,060,480, VAE 83,653,863), tiny (the SD1.5 "
-                + "keys with small widths), sd15-inpainting, sd2-512, sd2-768, sd2-inpainting, sdxl-base, sdxl-refiner.",
+                + "keys with small widths), tiny-inpainting (tiny with 9 UNet input channels), sd15-inpainting, sd2-512, sd2-768, sd2-inpainting, sdxl-base, sdxl-refiner.",
             "", "Examples:",
             "  sdfarm synth sd15.ckpt --preset sd15 --ema --junk          # ~7.7 GB, like the original release",
             "  sdfarm synth tiny.safetensors --preset tiny --dtype fp16 --seed 7"})
@@ -58,10 +58,15 @@ public class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String id = preset.toLowerCase(Locale.ROOT).equals("tiny") ? "tiny-sd1" : preset.toLowerCase(Locale.ROOT);
+        String id = switch (preset.toLowerCase(Locale.ROOT)) {
+            case "tiny" -> "tiny-sd1";
+            case "tiny-inpainting" -> "tiny-sd1-inpainting";
+            default -> preset.toLowerCase(Locale.ROOT);
+        };
         ArchitecturePreset p = ArchitecturePreset.byId(id).orElseThrow(() -> new UsageException(
-                "--preset: unknown preset '" + preset + "'; use one of tiny, " + ArchitecturePreset.all().stream()
-                        .map(ArchitecturePreset::id).filter(s -> !s.equals("tiny-sd1")).collect(Collectors.joining(", "))));
+                "--preset: unknown preset '" + preset + "'; use one of tiny, tiny-inpainting, "
+                        + ArchitecturePreset.all().stream().map(ArchitecturePreset::id)
+                        .filter(s -> !s.startsWith("tiny-sd1")).collect(Collectors.joining(", "))));
         CheckpointFormat f = format != null ? SlimOptionsMixin.formatNamed(format) : SlimOptionsMixin.formatOf(out);
         f = f == null ? CheckpointFormat.TORCH_ZIP : f;
         DType d = switch (dtype.toLowerCase(Locale.ROOT)) {

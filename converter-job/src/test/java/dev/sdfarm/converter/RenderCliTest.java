@@ -55,6 +55,20 @@ class RenderCliTest {
     }
 
     @Test
+    void rendersWithAnInpaintingModel(QuarkusMainLauncher launcher) throws IOException {
+        Path model = dir.resolve("tiny-inpainting.safetensors");
+        assertEquals(0, launcher.launch("synth", model.toString(), "--preset", "tiny-inpainting", "--dtype", "fp16",
+                "-q").exitCode());
+        Path out = dir.resolve("cat.png");
+        LaunchResult r = launcher.launch("render", "--model", model.toString(), "--prompt", "a cat", "--seed", "3",
+                "--steps", "2", "--sampler", "DDIM", "--width", "64", "--height", "64", "-o", out.toString());
+        assertEquals(0, r.exitCode(), r.getErrorOutput());
+        PngImage image = PngReader.defaults().read(Files.readAllBytes(out));
+        assertEquals(64, image.width());
+        assertTrue(image.parameters().orElseThrow().contains("Model: tiny-inpainting"), image.parameters().toString());
+    }
+
+    @Test
     void badInputGivesAOneLineErrorAndNoOutput(QuarkusMainLauncher launcher) throws IOException {
         Path model = tiny(launcher);
         Path out = dir.resolve("x.png");

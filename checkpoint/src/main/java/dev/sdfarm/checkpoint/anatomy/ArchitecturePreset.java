@@ -103,8 +103,16 @@ public record ArchitecturePreset(
             new AutoencoderConfig(3, 3, 32, SD_MULT, 2, 4, 4, true),
             ScheduleBuffers.ldm(ScheduleBuffers.TIMESTEPS));
 
+    /**
+     * {@link #TINY_SD1} as an inpainting model, the small twin of {@link #SD15_INPAINTING}: the same tensors with 9
+     * UNet input channels (latent, mask, masked-image latent) in {@code input_blocks.0.0.weight}.
+     */
+    public static final ArchitecturePreset TINY_SD1_INPAINTING = new ArchitecturePreset("tiny-sd1-inpainting",
+            "Tiny SD1 inpainting (test network)", ModelFamily.SD1_INPAINTING, Prediction.EPSILON,
+            TINY_SD1.unet().withInChannels(9), TINY_SD1.textEncoders(), TINY_SD1.vae(), TINY_SD1.schedule());
+
     private static final List<ArchitecturePreset> ALL = List.of(SD15, SD15_INPAINTING, SD2_512, SD2_768,
-            SD2_INPAINTING, SDXL_BASE, SDXL_REFINER, TINY_SD1);
+            SD2_INPAINTING, SDXL_BASE, SDXL_REFINER, TINY_SD1, TINY_SD1_INPAINTING);
 
     public ArchitecturePreset {
         textEncoders = List.copyOf(textEncoders);

@@ -121,6 +121,16 @@ class ModelAnatomyTest {
     }
 
     @Test
+    void judgesTheTinyInpaintingNetworkAgainstItsOwnShapes() {
+        ModelAnatomy a = ModelAnatomy.of(Listings.of(ArchitecturePreset.TINY_SD1_INPAINTING));
+        assertEquals(ModelFamily.SD1_INPAINTING, a.family());
+        assertEquals(ArchitecturePreset.TINY_SD1_INPAINTING, a.architecture().orElseThrow());
+        assertEquals(List.of(), a.unknownTensors());
+        assertTrue(a.isKnown("model.diffusion_model.input_blocks.0.0.weight", new long[] {32, 9, 3, 3}));
+        assertFalse(a.isKnown("model.diffusion_model.input_blocks.0.0.weight", new long[] {32, 4, 3, 3}));
+    }
+
+    @Test
     void everyPresetCheckpointIsEntirelyKnown() {
         for (ArchitecturePreset p : ArchitecturePreset.all()) {
             ModelAnatomy a = ModelAnatomy.of(CheckpointListing.ofLayout(p.layoutWithEma(), DType.BF16));

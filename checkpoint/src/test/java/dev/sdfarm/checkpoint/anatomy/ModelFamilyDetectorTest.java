@@ -37,6 +37,9 @@ class ModelFamilyDetectorTest {
         ModelDescription d = detect(Listings.of(ArchitecturePreset.SD15_INPAINTING));
         assertEquals(ModelFamily.SD1_INPAINTING, d.family());
         assertTrue(d.evidence().stream().anyMatch(e -> e.contains("9 input channels")), d.evidence().toString());
+        ModelDescription tiny = detect(Listings.of(ArchitecturePreset.TINY_SD1_INPAINTING));
+        assertEquals(ModelFamily.SD1_INPAINTING, tiny.family());
+        assertTrue(tiny.evidence().stream().anyMatch(e -> e.contains("9 input channels")), tiny.evidence().toString());
     }
 
     @Test

@@ -62,6 +62,20 @@ class PresetLayoutTest {
     }
 
     @Test
+    void tinyInpaintingIsTinyWithNineUnetInputChannels() {
+        TensorLayout tiny = ArchitecturePreset.TINY_SD1.layout();
+        TensorLayout inpainting = ArchitecturePreset.TINY_SD1_INPAINTING.layout();
+        assertEquals(List.copyOf(ArchitecturePreset.SD15_INPAINTING.layout().keys()), List.copyOf(inpainting.keys()));
+        for (String key : tiny.keys()) {
+            long[] expected = tiny.get(key).orElseThrow().shape().clone();
+            if (key.equals("model.diffusion_model.input_blocks.0.0.weight")) {
+                expected[1] = 9;
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, inpainting.get(key).orElseThrow().shape(), key);
+        }
+    }
+
+    @Test
     void tinyKeepsExactlyTheSd15KeyNames() {
         TensorLayout tiny = ArchitecturePreset.TINY_SD1.layout();
         TensorLayout sd15 = ArchitecturePreset.SD15.layout();
@@ -97,5 +111,7 @@ class PresetLayoutTest {
         }
         assertEquals(List.of(ArchitecturePreset.SD15, ArchitecturePreset.TINY_SD1),
                 ArchitecturePreset.forFamily(ModelFamily.SD1));
+        assertEquals(List.of(ArchitecturePreset.SD15_INPAINTING, ArchitecturePreset.TINY_SD1_INPAINTING),
+                ArchitecturePreset.forFamily(ModelFamily.SD1_INPAINTING));
     }
 }

@@ -137,18 +137,23 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padTop, int padLeft, int padBottom,
+                         int padRight) {
         HostTensor in = host(x);
         CpuTensor w = own(weight);
         Shape s = in.shape();
         if (s.rank() != 4 || w.shape().rank() != 4 || w.shape().dim(1) != s.dim(1)) {
             throw new IllegalArgumentException("conv2d: input " + s + " does not match kernel " + w.shape());
         }
+        if (stride <= 0 || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) {
+            throw new IllegalArgumentException("conv2d: stride " + stride + " and padding (" + padTop + ", " + padLeft
+                    + ", " + padBottom + ", " + padRight + ") must be positive and non-negative");
+        }
         int cout = w.shape().dim(0);
         float[] out = Conv2d.run(parallel, gemm, in.data, s.dim(0), s.dim(1), s.dim(2), s.dim(3), w,
-                vector(bias, cout, "conv2d bias"), stride, padding);
-        int oh = (s.dim(2) + 2 * padding - w.shape().dim(2)) / stride + 1;
-        int ow = (s.dim(3) + 2 * padding - w.shape().dim(3)) / stride + 1;
+                vector(bias, cout, "conv2d bias"), stride, padTop, padLeft, padBottom, padRight);
+        int oh = Conv2d.outputSize(s.dim(2), w.shape().dim(2), stride, padTop, padBottom);
+        int ow = Conv2d.outputSize(s.dim(3), w.shape().dim(3), stride, padLeft, padRight);
         return host(out, Shape.of(s.dim(0), cout, oh, ow));
     }
 

@@ -17,6 +17,7 @@ import dev.sdfarm.diffusion.sample.Scheduler;
 import dev.sdfarm.diffusion.tensor.Backend;
 import dev.sdfarm.diffusion.tensor.Shape;
 import dev.sdfarm.diffusion.tensor.Tensor;
+import dev.sdfarm.diffusion.vae.VaeEncoder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,8 +28,16 @@ import java.util.List;
  * classifier-free guidance ({@code CFGDenoiser}: the UNet sees every cond part and the uncond of every image in
  * one batch when their lengths match, two batches otherwise; {@code denoised = uncond + Σ w·(cond − uncond)·cfg});
  * then the VAE decoder and A1111's 8-bit conversion, with an infotext per image.
+ *
+ * <p>Inpainting models (9 UNet input channels) get A1111's {@code txt2img_image_conditioning} concatenated to
+ * the latent on the channel axis in every UNet call ({@link #imageConditioning}).
  */
 public final class Txt2Img {
+    /** Channels of an SD1.x latent. */
+    public static final int LATENT_CHANNELS = 4;
+    /** Channels of an inpainting model's conditioning image: the mask, then the masked image's latent. */
+    public static final int INPAINTING_CONDITIONING_CHANNELS = 5;
+
     /** What a render reports while it runs. */
     @FunctionalInterface
     public interface Progress {
@@ -56,7 +65,8 @@ public final class Txt2Img {
         int n = r.batchSize();
         LatentNoise noise = new LatentNoise(r.noiseSource(), shape, SeedPlan.forImages(r.seed(), r.seed(), 0.0, n));
         float[] initial = flatten(noise.next());
-        Guidance guidance = new Guidance(model, conds, n, shape, r.cfgScale());
+        float[] imageCond = model.inpainting() ? imageConditioning(model, r.width(), r.height()) : null;
+        Guidance guidance = new Guidance(model, conds, n, shape, r.cfgScale(), imageCond);
         int total = r.sampler().usesTimesteps() ? r.steps() - 1 : evaluations(r);
         int[] done = {0};
         SamplerNoise samplerNoise = SamplerNoise.of(noise);
@@ -86,6 +96,30 @@ public final class Txt2Img {
         }
         progress.phase("decoding", (System.nanoTime() - t2) / 1e9);
         return images;
+    }
+
+    /**
+     * A1111's {@code txt2img_image_conditioning} for an inpainting model, {@code [1, 5, height / 8, width / 8]}
+     * flattened: the "masked image" of txt2img is all 0.5 (everything is masked), turned into latents by
+     * {@code images_tensor_to_samples} ({@code x * 2 - 1}, so an all-zero image, VAE-encoded, times 0.18215), with a
+     * channel of 1.0 (the mask) padded in front. The same for every image of the batch and for cond and uncond
+     * alike ({@code CFGDenoiser}: {@code image_uncond = image_cond}).
+     *
+     * <p>A1111 encodes with {@code posterior.sample()}, drawing from torch's global RNG, which it does not seed
+     * reproducibly, so no seed reproduces its conditioning exactly; the engine uses the posterior's mean (the
+     * deterministic mode, {@link VaeEncoder#latents}); A1111's draw differs from it by 0.18215 times the
+     * posterior std times unit noise.
+     */
+    public static float[] imageConditioning(StableDiffusion model, int width, int height) {
+        Backend backend = model.backend();
+        VaeEncoder encoder = model.vaeEncoder();
+        Tensor image = backend.upload(new float[3 * width * height], Shape.of(1, 3, height, width)); // 0.5 * 2 - 1
+        float[] latent = backend.toFloats(encoder.latents(image));
+        int plane = latent.length / LATENT_CHANNELS;
+        float[] out = new float[plane + latent.length];
+        Arrays.fill(out, 0, plane, 1f);
+        System.arraycopy(latent, 0, out, plane, latent.length);
+        return out;
     }
 
     /** A1111's "parameters" text for one image. */
@@ -148,8 +182,12 @@ public final class Txt2Img {
         private final LatentShape shape;
         private final float cfg;
         private final Tensor batchedContext;
+        private final float[] imageCond;
 
-        Guidance(StableDiffusion model, PromptConditioning conds, int images, LatentShape shape, double cfg) {
+        /** @param imageCond an inpainting model's conditioning image {@code [5, h, w]}, or null */
+        Guidance(StableDiffusion model, PromptConditioning conds, int images, LatentShape shape, double cfg,
+                 float[] imageCond) {
+            this.imageCond = imageCond;
             this.model = model;
             this.backend = model.backend();
             this.parts = conds.parts();
@@ -207,7 +245,20 @@ public final class Txt2Img {
         private float[] unet(float[] x, float t, int rows, Tensor context) {
             double[] timesteps = new double[rows];
             Arrays.fill(timesteps, t);
-            Tensor in = backend.upload(x, Shape.of(rows, shape.channels(), shape.height(), shape.width()));
+            int channels = shape.channels();
+            float[] input = x;
+            if (imageCond != null) {
+                // DiffusionWrapper 'hybrid': cat([x] + c_concat, dim=1), the same conditioning image on every row
+                int latent = channels * shape.height() * shape.width();
+                input = new float[rows * (latent + imageCond.length)];
+                for (int i = 0; i < rows; i++) {
+                    int at = i * (latent + imageCond.length);
+                    System.arraycopy(x, i * latent, input, at, latent);
+                    System.arraycopy(imageCond, 0, input, at + latent, imageCond.length);
+                }
+                channels += INPAINTING_CONDITIONING_CHANNELS;
+            }
+            Tensor in = backend.upload(input, Shape.of(rows, channels, shape.height(), shape.width()));
             return backend.toFloats(model.unet().predictNoise(in, timesteps, context));
         }
 

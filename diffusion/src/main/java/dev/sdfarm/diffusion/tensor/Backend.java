@@ -49,7 +49,18 @@ public interface Backend extends AutoCloseable {
     Tensor matmul(Tensor a, Tensor b, boolean transposeB);
 
     /** 2-D convolution of {@code x [n, cin, h, w]} with {@code weight [cout, cin, kh, kw]}, square stride and zero padding. */
-    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding);
+    default Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding) {
+        return conv2d(x, weight, bias, stride, padding, padding, padding, padding);
+    }
+
+    /**
+     * 2-D convolution with square stride and zero padding given per side, as torch's
+     * {@code conv2d(F.pad(x, (left, right, top, bottom)), weight, bias, stride)}: output
+     * {@code [n, cout, (h + top + bottom - kh) / stride + 1, (w + left + right - kw) / stride + 1]}. The VAE
+     * encoder's downsampling pads only right and bottom ({@code (0, 1, 0, 1)}) before a stride-2 convolution.
+     */
+    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padTop, int padLeft, int padBottom,
+                  int padRight);
 
     /** Layer norm over the last dimension with affine {@code gamma}, {@code beta} (either may be null). */
     Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps);

@@ -62,9 +62,16 @@ public final class UNet {
     /**
      * The predicted noise for latents {@code x [b, in, h, w]} at {@code timesteps} (one per batch item, in
      * 0..999) under {@code context [b, tokens, contextDim]}; same shape as {@code x} but with the out channels.
+     * An inpainting UNet's 9 input channels are the latent, then the conditioning image A1111 concatenates
+     * ({@code c_concat}: mask, masked-image latent); its output has the latent's 4.
      */
     public Tensor predictNoise(Tensor x, double[] timesteps, Tensor context) {
         int batch = x.dim(0);
+        if (x.shape().rank() != 4 || x.dim(1) != config.inChannels()) {
+            throw new IllegalArgumentException("UNet input " + x.shape() + " is not [b, " + config.inChannels()
+                    + ", h, w]" + (config.inChannels() == 9 ? " (an inpainting UNet: latent, mask, masked-image latent)"
+                    : ""));
+        }
         if (timesteps.length != batch || context.dim(0) != batch) {
             throw new IllegalArgumentException("batch of " + batch + " latents, " + timesteps.length
                     + " timesteps and " + context.dim(0) + " conditionings");

@@ -78,6 +78,56 @@ class CpuKernelsTest {
         }
     }
 
+    /**
+     * Padding on some sides only, as the VAE encoder's downsampling ({@code F.pad(x, (0, 1, 0, 1))} then a stride-2
+     * 3x3 convolution without padding), equals the unpadded convolution of the explicitly zero-padded input, which
+     * the torch cases above cover; odd and even sizes, since the stride-2 output size depends on the parity.
+     */
+    @ParameterizedTest(autoCloseArguments = false)
+    @MethodSource("backends")
+    void conv2dWithPaddingOnSomeSidesEqualsConvOfTheZeroPaddedInput(CpuBackend cpu) {
+        java.util.Random random = new java.util.Random(11);
+        int[][] cases = {{2, 5, 9, 8, 7, 2, 0, 0, 1, 1}, {1, 4, 8, 8, 3, 2, 0, 0, 1, 1}, {1, 3, 6, 7, 4, 1, 2, 1, 0, 3},
+                {1, 70, 5, 6, 9, 2, 1, 0, 1, 1}};
+        for (int[] c : cases) {
+            int n = c[0], cin = c[1], h = c[2], w = c[3], cout = c[4], stride = c[5];
+            int top = c[6], left = c[7], bottom = c[8], right = c[9];
+            float[] x = gaussian(random, n * cin * h * w);
+            float[] weights = gaussian(random, cout * cin * 9);
+            float[] bias = gaussian(random, cout);
+            int ph = h + top + bottom;
+            int pw = w + left + right;
+            float[] padded = new float[n * cin * ph * pw];
+            for (int plane = 0; plane < n * cin; plane++) {
+                for (int y = 0; y < h; y++) {
+                    System.arraycopy(x, (plane * h + y) * w, padded, (plane * ph + y + top) * pw + left, w);
+                }
+            }
+            Tensor kernel = cpu.upload(weights, Shape.of(cout, cin, 3, 3));
+            Tensor b = cpu.upload(bias, Shape.of(cout));
+            Tensor expected = cpu.conv2d(cpu.upload(padded, Shape.of(n, cin, ph, pw)), kernel, b, stride, 0);
+            Tensor actual = cpu.conv2d(cpu.upload(x, Shape.of(n, cin, h, w)), kernel, b, stride, top, left, bottom,
+                    right);
+            assertEquals(expected.shape(), actual.shape(), java.util.Arrays.toString(c));
+            float[] e = cpu.toFloats(expected);
+            float[] a = cpu.toFloats(actual);
+            for (int i = 0; i < e.length; i++) {
+                assertEquals(e[i], a[i], 1e-5, java.util.Arrays.toString(c) + " element " + i);
+            }
+        }
+        Tensor x = cpu.upload(new float[2 * 8 * 8], Shape.of(1, 2, 8, 8));
+        assertEquals(Shape.of(1, 3, 4, 4), cpu.conv2d(x, cpu.upload(new float[3 * 2 * 9], Shape.of(3, 2, 3, 3)), null,
+                2, 0, 0, 1, 1).shape());
+    }
+
+    private static float[] gaussian(java.util.Random random, int count) {
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = (float) random.nextGaussian();
+        }
+        return out;
+    }
+
     @ParameterizedTest(autoCloseArguments = false)
     @MethodSource("backends")
     void normsMatchTorch(CpuBackend cpu) throws IOException {
