@@ -1,5 +1,6 @@
 /**
- * The farm's shared contract between services: topic names now; job and message records and the object
- * store as the gateway and workers land. Services depend on this module, never on each other.
+ * The farm's shared contract between services: topic names, job and message records
+ * ({@code dev.sdfarm.core.message}) and the object store for models and images ({@code dev.sdfarm.core.store}:
+ * a local folder or an S3 bucket). Services depend on this module, never on each other.
  */
 package dev.sdfarm.core;

@@ -3,29 +3,24 @@ package dev.sdfarm.core.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * An object store in a local folder: key {@code a/b.png} is the file {@code ROOT/a/b.png}. Objects are written
- * to a hidden temporary file in the same folder, synced, and renamed over the target, which POSIX makes atomic.
- * Keys cannot start a segment with '.', so the temporary files are never listed or served.
+ * to a hidden temporary file in the same folder, synced, and renamed over the target, which POSIX makes atomic
+ * ({@link AtomicFiles}). Keys cannot start a segment with '.', so the temporary files are never listed or served.
  */
 public final class FileObjectStore implements ObjectStore {
-    private static final String TEMP_PREFIX = ".tmp-";
     private final Path root;
 
     public FileObjectStore(Path root) throws IOException {
@@ -44,17 +39,19 @@ public final class FileObjectStore implements ObjectStore {
     @Override
     public ObjectInfo put(String key, byte[] bytes) throws IOException {
         Path target = pathOf(key);
-        return replace(key, target, tmp -> {
+        AtomicFiles.replace(target, tmp -> {
             try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW)) {
                 out.write(bytes);
             }
         });
+        return info(key, Files.readAttributes(target, BasicFileAttributes.class));
     }
 
     @Override
     public ObjectInfo put(String key, Path file) throws IOException {
         Path target = pathOf(key);
-        return replace(key, target, tmp -> Files.copy(file, tmp));
+        AtomicFiles.replace(target, tmp -> Files.copy(file, tmp));
+        return info(key, Files.readAttributes(target, BasicFileAttributes.class));
     }
 
     @Override
@@ -83,16 +80,7 @@ public final class FileObjectStore implements ObjectStore {
         if (!Files.isRegularFile(source)) {
             throw new NoSuchObjectException(describe(), key);
         }
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
-        try {
-            Files.copy(source, tmp);
-            sync(tmp);
-            move(tmp, target);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.replace(target, tmp -> Files.copy(source, tmp));
     }
 
     @Override
@@ -130,37 +118,6 @@ public final class FileObjectStore implements ObjectStore {
     @Override
     public String describe() {
         return "file store " + root;
-    }
-
-    private interface TempWriter {
-        void write(Path tmp) throws IOException;
-    }
-
-    private ObjectInfo replace(String key, Path target, TempWriter writer) throws IOException {
-        Path dir = Files.createDirectories(target.getParent());
-        Path tmp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
-        try {
-            writer.write(tmp);
-            sync(tmp);
-            move(tmp, target);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        return info(key, Files.readAttributes(target, BasicFileAttributes.class));
-    }
-
-    private static void sync(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-    }
-
-    private static void move(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("cannot rename atomically into " + target.getParent() + ": " + e.getMessage(), e);
-        }
     }
 
     private static ObjectInfo info(String key, BasicFileAttributes a) {
