@@ -41,9 +41,9 @@ import picocli.CommandLine.Option;
             "  sdfarm render --model sd15.safetensors --prompt 'a cat' --negative blurry --sampler 'DPM++ 2M' \\",
             "      --scheduler karras --steps 25 --cfg 6.5 --batch 2 -o cat.png     # writes cat-1.png, cat-2.png",
             "", "Samplers: Euler, Euler a, Heun, DPM2, DPM2 a, DPM++ 2S a, DPM++ 2M, DPM++ SDE, DPM++ 2M SDE, "
-                + "DPM++ 2M SDE Heun, DPM++ 3M SDE, LMS, DDIM (A1111's names and aliases such as k_euler_a).",
+                + "DPM++ 2M SDE Heun, DPM++ 3M SDE, LMS, DDIM, PLMS, UniPC (A1111's names and aliases such as k_euler_a).",
             "Schedulers: automatic, uniform, karras, exponential, polyexponential, sgm_uniform, kl_optimal, "
-                + "align_your_steps, simple, normal, ddim.",
+                + "align_your_steps, simple, normal, ddim, beta.",
             "Exit codes: 0 ok, 1 usage, 2 not an SD1.x checkpoint or a damaged one, 4 I/O error."})
 public class RenderCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "SD1.x checkpoint (.safetensors or .ckpt).")

@@ -10,7 +10,6 @@ import dev.sdfarm.diffusion.rng.LatentNoise;
 import dev.sdfarm.diffusion.rng.LatentShape;
 import dev.sdfarm.diffusion.rng.NoiseSource;
 import dev.sdfarm.diffusion.rng.SeedPlan;
-import dev.sdfarm.diffusion.sample.Ddim;
 import dev.sdfarm.diffusion.sample.DiscreteSchedule;
 import dev.sdfarm.diffusion.sample.SamplerNoise;
 import dev.sdfarm.diffusion.sample.Scheduler;
@@ -67,15 +66,14 @@ public final class Txt2Img {
         float[] initial = flatten(noise.next());
         float[] imageCond = model.inpainting() ? imageConditioning(model, r.width(), r.height()) : null;
         Guidance guidance = new Guidance(model, conds, n, shape, r.cfgScale(), imageCond);
-        int total = r.sampler().usesTimesteps() ? r.steps() - 1 : evaluations(r);
+        int[] timesteps = r.sampler().usesTimesteps() ? r.sampler().timesteps(r.steps(), model.schedule(), false) : null;
+        int total = timesteps != null ? r.sampler().timestepEvaluations(timesteps) : evaluations(r);
         int[] done = {0};
         SamplerNoise samplerNoise = SamplerNoise.of(noise);
         float[] latents;
-        if (r.sampler().usesTimesteps()) {
-            int[] timesteps = Ddim.timesteps(r.steps(), model.schedule().size(), r.sampler().discardNextToLastSigma());
-            double eta = Double.isNaN(r.samplerParams().eta()) ? 0.0 : r.samplerParams().eta(); // A1111's eta_ddim
-            latents = Ddim.sample((x, t) -> report(progress, done, total, guidance.eps(x, t)), initial, timesteps,
-                    model.schedule(), eta, samplerNoise);
+        if (timesteps != null) {
+            latents = r.sampler().sampleTimesteps((x, t) -> report(progress, done, total, guidance.eps(x, t)), initial,
+                    timesteps, model.schedule(), r.samplerParams(), samplerNoise);
         } else {
             float[] sigmas = r.sampler().sigmas(r.scheduler(), r.steps(), model.schedule(), false);
             latents = r.sampler().txt2img((x, sigma) -> report(progress, done, total, guidance.denoised(x, sigma)),
@@ -172,7 +170,7 @@ public final class Txt2Img {
         return out;
     }
 
-    /** A1111's {@code CFGDenoiser} around the UNet, for sigmas (k-diffusion) and for timesteps (DDIM). */
+    /** A1111's {@code CFGDenoiser} around the UNet, for sigmas (k-diffusion) and for timesteps (DDIM, PLMS, UniPC). */
     private static final class Guidance {
         private final StableDiffusion model;
         private final Backend backend;

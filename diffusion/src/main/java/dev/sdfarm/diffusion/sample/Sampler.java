@@ -8,7 +8,8 @@ import java.util.List;
  * aliases, default scheduler and {@code discard_next_to_last_sigma} option.
  *
  * <p>{@link #sigmas} is {@code KDiffusionSampler.get_sigmas}; {@link #txt2img} is {@code KDiffusionSampler.sample}
- * (initial noise times {@code sigmas[0]}, then the k-diffusion function with A1111's parameters).
+ * (initial noise times {@code sigmas[0]}, then the k-diffusion function with A1111's parameters). The timestep
+ * samplers (DDIM, PLMS, UniPC: {@code CompVisSampler}) use {@link #timesteps} and {@link #sampleTimesteps} instead.
  */
 public enum Sampler {
     DPMPP_2M("DPM++ 2M", Scheduler.KARRAS, false, "k_dpmpp_2m"),
@@ -23,7 +24,9 @@ public enum Sampler {
     HEUN("Heun", null, false, "k_heun"),
     DPM2("DPM2", Scheduler.KARRAS, true, "k_dpm_2"),
     DPM2_A("DPM2 a", Scheduler.KARRAS, true, "k_dpm_2_a"),
-    DDIM("DDIM", null, false, "ddim");
+    DDIM("DDIM", null, false, "ddim"),
+    PLMS("PLMS", null, false, "plms"),
+    UNIPC("UniPC", null, false, "unipc");
 
     private final String label;
     private final Scheduler defaultScheduler;
@@ -54,9 +57,51 @@ public enum Sampler {
         return discardNextToLastSigma;
     }
 
-    /** DDIM works on timesteps and eps ({@link Ddim}); the others are k-diffusion samplers on sigmas. */
+    /**
+     * DDIM, PLMS and UniPC ({@code samplers_timesteps}) work on timesteps and eps ({@link #sampleTimesteps}); the
+     * others are k-diffusion samplers on sigmas.
+     */
     public boolean usesTimesteps() {
-        return this == DDIM;
+        return this == DDIM || this == PLMS || this == UNIPC;
+    }
+
+    /** {@code CompVisSampler.get_timesteps} for a timestep sampler (see {@link Ddim#timesteps}). */
+    public int[] timesteps(int steps, DiscreteSchedule model, boolean alwaysDiscardNextToLast) {
+        requireTimesteps();
+        return Ddim.timesteps(steps, model.size(), discardNextToLastSigma || alwaysDiscardNextToLast);
+    }
+
+    /**
+     * {@code CompVisSampler.sample} for DDIM, PLMS and UniPC: the sampler from the initial noise {@code x} (not
+     * scaled) over {@code timesteps}, with A1111's default settings ({@code eta_ddim} from {@code params}, UniPC's
+     * {@link UniPc.Options#A1111_DEFAULTS}).
+     */
+    public float[] sampleTimesteps(TimestepDenoiser model, float[] x, int[] timesteps, DiscreteSchedule schedule,
+                                   SamplerParams params, SamplerNoise noise) {
+        requireTimesteps();
+        return switch (this) {
+            case DDIM -> Ddim.sample(model, x, timesteps, schedule, params.etaOr(0.0), noise);
+            case PLMS -> Plms.sample(model, x, timesteps, schedule);
+            case UNIPC -> UniPc.sample(model, x, timesteps, schedule, UniPc.Options.A1111_DEFAULTS);
+            default -> throw new IllegalStateException(label + " works on sigmas");
+        };
+    }
+
+    /** How many model evaluations {@link #sampleTimesteps} makes over {@code timesteps}. */
+    public int timestepEvaluations(int[] timesteps) {
+        requireTimesteps();
+        int n = timesteps.length;
+        return switch (this) {
+            case DDIM -> n - 1;
+            case PLMS -> n - 1 + (n > 1 ? 1 : 0);
+            default -> n;
+        };
+    }
+
+    private void requireTimesteps() {
+        if (!usesTimesteps()) {
+            throw new IllegalStateException(label + " works on sigmas, not timesteps");
+        }
     }
 
     /** By label or alias, as A1111's {@code find_sampler_config} (case-insensitive); unknown names list the valid ones. */
@@ -82,7 +127,7 @@ public enum Sampler {
      */
     public float[] sigmas(Scheduler scheduler, int steps, DiscreteSchedule model, boolean alwaysDiscardNextToLast) {
         if (usesTimesteps()) {
-            throw new IllegalStateException(label + " works on timesteps; use Ddim.timesteps");
+            throw new IllegalStateException(label + " works on timesteps; use timesteps()");
         }
         boolean discard = discardNextToLastSigma || alwaysDiscardNextToLast;
         int n = steps + (discard ? 1 : 0);
@@ -104,7 +149,7 @@ public enum Sampler {
     public float[] txt2img(Denoiser model, float[] noise, float[] sigmas, SamplerParams params,
                            SamplerNoise samplerNoise) {
         if (usesTimesteps()) {
-            throw new IllegalStateException(label + " works on timesteps; use Ddim.sample");
+            throw new IllegalStateException(label + " works on timesteps; use sampleTimesteps()");
         }
         float[] x = new float[noise.length];
         for (int i = 0; i < x.length; i++) {
@@ -128,7 +173,7 @@ public enum Sampler {
             case DPMPP_2M_SDE -> KSamplers.dpmpp2mSde(model, x, sigmas, params, noise, false);
             case DPMPP_2M_SDE_HEUN -> KSamplers.dpmpp2mSde(model, x, sigmas, params, noise, true);
             case DPMPP_3M_SDE -> KSamplers.dpmpp3mSde(model, x, sigmas, params, noise);
-            case DDIM -> throw new IllegalStateException("DDIM works on timesteps; use Ddim.sample");
+            case DDIM, PLMS, UNIPC -> throw new IllegalStateException(label + " works on timesteps; use sampleTimesteps()");
         };
     }
 

@@ -11,8 +11,8 @@ import java.util.List;
  * samplers without one the model's {@link DiscreteSchedule#getSigmas(int)} (the same values as {@link #UNIFORM}).
  * {@code sigmaMin}/{@code sigmaMax} are what A1111 passes: the model's {@code sigmas[0]} and {@code sigmas[-1]}.
  *
- * <p>Not reproduced: {@code Beta} (needs scipy's {@code stats.beta.ppf}); asking for it is an
- * {@link UnsupportedOperationException}.
+ * <p>{@link #BETA} uses webui's default {@code beta_dist_alpha} and {@code beta_dist_beta} (0.6 each) and its own
+ * quantile function in place of scipy's {@code stats.beta.ppf} ({@link BetaDistribution}).
  */
 public enum Scheduler {
     AUTOMATIC("automatic", "Automatic"),
@@ -27,6 +27,10 @@ public enum Scheduler {
     NORMAL("normal", "Normal"),
     DDIM("ddim", "DDIM"),
     BETA("beta", "Beta");
+
+    /** webui's {@code beta_dist_alpha} and {@code beta_dist_beta} defaults ({@code modules/shared_options.py}). */
+    public static final double BETA_DIST_ALPHA = 0.6;
+    public static final double BETA_DIST_BETA = 0.6;
 
     /** Align Your Steps, SD 1.5 (A1111 {@code get_align_your_steps_sigmas}). */
     static final double[] AYS_SD15 = {14.615, 6.475, 3.861, 2.697, 1.886, 1.396, 0.963, 0.652, 0.399, 0.152, 0.029};
@@ -112,8 +116,7 @@ public enum Scheduler {
             case SIMPLE -> simple(steps, model);
             case NORMAL -> normal(steps, sigmaMin, sigmaMax, model);
             case DDIM -> ddim(steps, model);
-            case BETA -> throw new UnsupportedOperationException(
-                    "the Beta scheduler (scipy.stats.beta.ppf) is not implemented");
+            case BETA -> beta(steps, sigmaMin, sigmaMax, BETA_DIST_ALPHA, BETA_DIST_BETA);
         };
     }
 
@@ -238,6 +241,20 @@ public enum Scheduler {
         float[] out = new float[sigs.size() + 1];
         for (int i = 0; i < sigs.size(); i++) {
             out[i] = sigs.get(sigs.size() - 1 - i);
+        }
+        return out;
+    }
+
+    /**
+     * A1111 {@code beta_scheduler}: {@code sigma_min + ppf(1 - linspace(0, 1, n), alpha, beta) * (sigma_max -
+     * sigma_min)} in double (numpy and scipy), then float32, then 0.
+     */
+    public static float[] beta(int n, double sigmaMin, double sigmaMax, double alpha, double beta) {
+        double[] ramp = numpyLinspace(0, 1, n);
+        float[] out = new float[n + 1];
+        for (int i = 0; i < n; i++) {
+            double x = BetaDistribution.ppf(1 - ramp[i], alpha, beta);
+            out[i] = (float) (sigmaMin + x * (sigmaMax - sigmaMin));
         }
         return out;
     }

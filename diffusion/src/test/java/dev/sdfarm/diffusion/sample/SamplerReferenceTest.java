@@ -68,8 +68,27 @@ class SamplerReferenceTest {
                 SampleVectors.CountingNoise noise = new SampleVectors.CountingNoise(SamplerNoise.sequence(v.samplerNoise()));
                 float[] result;
                 if (sampler.usesTimesteps()) {
-                    int[] ts = Ddim.timesteps(steps, model.size(), always);
-                    result = Ddim.sample(SampleVectors.toyEps(bias), initial, ts, model, fp.etaOr(0.0), noise);
+                    int[] ts = sampler.timesteps(steps, model, always);
+                    int[] calls = {0};
+                    TimestepDenoiser toy = SampleVectors.toyEps(bias);
+                    TimestepDenoiser counted = (x, t) -> {
+                        calls[0]++;
+                        return toy.predictEps(x, t);
+                    };
+                    if (sampler == Sampler.UNIPC) {
+                        UniPc.Options d = UniPc.Options.A1111_DEFAULTS;
+                        UniPc.Options o = new UniPc.Options(
+                                params.containsKey("uni_pc_variant")
+                                        ? UniPc.Variant.byName((String) params.get("uni_pc_variant")) : d.variant(),
+                                params.containsKey("uni_pc_order")
+                                        ? Math.toIntExact((Long) params.get("uni_pc_order")) : d.order(),
+                                params.containsKey("uni_pc_lower_order_final")
+                                        ? (Boolean) params.get("uni_pc_lower_order_final") : d.lowerOrderFinal());
+                        result = UniPc.sample(counted, initial, ts, model, o);
+                    } else {
+                        result = sampler.sampleTimesteps(counted, initial, ts, model, fp, noise);
+                    }
+                    assertEquals(sampler.timestepEvaluations(ts), calls[0], "model evaluations");
                 } else {
                     float[] sigmas = sampler.sigmas(Scheduler.byName(schedulerName), steps, model, always);
                     SampleVectors.assertClose(tensor + " sigmas", v.tensor(tensor + "/sigmas"), sigmas, 0, SIGMA_REL);

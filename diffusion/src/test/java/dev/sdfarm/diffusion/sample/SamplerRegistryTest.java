@@ -25,7 +25,13 @@ class SamplerRegistryTest {
         assertEquals(Sampler.DPMPP_2M, Sampler.byName("k_dpmpp_2m"));
         assertEquals(Sampler.DDIM, Sampler.byName("ddim"));
         assertEquals(Sampler.LMS, Sampler.byName("lms"));
+        assertEquals(Sampler.UNIPC, Sampler.byName("UniPC"));
+        assertEquals(Sampler.UNIPC, Sampler.byName("unipc"));
+        assertEquals(Sampler.PLMS, Sampler.byName("PLMS"));
+        assertEquals(Sampler.PLMS, Sampler.byName("plms"));
         assertTrue(Sampler.DDIM.usesTimesteps());
+        assertTrue(Sampler.PLMS.usesTimesteps());
+        assertTrue(Sampler.UNIPC.usesTimesteps());
         assertFalse(Sampler.EULER.usesTimesteps());
     }
 
@@ -61,7 +67,7 @@ class SamplerRegistryTest {
         assertEquals(Scheduler.ALIGN_YOUR_STEPS, Scheduler.byName("Align Your Steps"));
         assertEquals(Scheduler.AUTOMATIC, Scheduler.byName(""));
         assertEquals(7.0, Scheduler.KARRAS.defaultRho());
-        assertThrows(UnsupportedOperationException.class, () -> Scheduler.BETA.sigmas(10, DiscreteSchedule.sd1()));
+        assertEquals(Scheduler.BETA, Scheduler.byName("beta"));
     }
 
     @Test
@@ -69,6 +75,27 @@ class SamplerRegistryTest {
         assertArrayEquals(new int[]{1, 251, 501, 751}, Ddim.timesteps(4, 1000, false));
         assertArrayEquals(new int[]{1, 334, 667, 999}, Ddim.timesteps(3, 1000, false));
         assertArrayEquals(new int[]{1, 201, 401, 601, 801}, Ddim.timesteps(4, 1000, true));
+    }
+
+    @Test
+    void timestepSamplersCountTheirModelCalls() {
+        DiscreteSchedule model = DiscreteSchedule.sd1();
+        int[] ts = Sampler.UNIPC.timesteps(3, model, false);
+        assertArrayEquals(new int[]{1, 334, 667, 999}, ts);
+        assertEquals(3, Sampler.DDIM.timestepEvaluations(ts));
+        assertEquals(4, Sampler.PLMS.timestepEvaluations(ts));
+        assertEquals(4, Sampler.UNIPC.timestepEvaluations(ts));
+        assertThrows(IllegalStateException.class, () -> Sampler.EULER.timesteps(10, model, false));
+        assertThrows(IllegalStateException.class, () -> Sampler.UNIPC.sigmas(Scheduler.AUTOMATIC, 10, model, false));
+    }
+
+    @Test
+    void uniPcRefusesFewerStepsThanItsOrderAsA1111() {
+        DiscreteSchedule model = DiscreteSchedule.sd1();
+        int[] ts = Sampler.UNIPC.timesteps(2, model, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sampler.UNIPC.sampleTimesteps(
+                (x, t) -> x.clone(), new float[4], ts, model, SamplerParams.DEFAULTS, SamplerNoise.sequence(List.of())));
+        assertTrue(e.getMessage().contains("UniPC order must be < sampling steps"), e.getMessage());
     }
 
     @Test
