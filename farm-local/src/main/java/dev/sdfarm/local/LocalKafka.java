@@ -48,6 +48,7 @@ import java.util.stream.Collectors;
 public final class LocalKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalKafka.class);
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+    private static final String START_MARKER = "==== sdfarm";
 
     /**
      * @param home          folder for configuration, data and log
@@ -125,7 +126,7 @@ public final class LocalKafka implements AutoCloseable {
         Files.writeString(props, serverProperties(data, port, controllerPort));
         Path log4j = home.resolve("log4j2.properties");
         Files.writeString(log4j, LOG4J2);
-        Files.writeString(log, "==== " + Instant.now() + " starting broker (" + (format ? "format, " : "")
+        Files.writeString(log, START_MARKER + " " + Instant.now() + " starting broker (" + (format ? "format, " : "")
                 + "port " + port + ", controller " + controllerPort + ")\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
 
@@ -312,14 +313,31 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private IOException failure(String what) {
-        return new IOException("Kafka broker " + what + "; see its log: " + logFile + "\n" + tail(logFile, 15));
+        return new IOException("Kafka broker " + what + "; see its log: " + logFile + "\n" + diagnosis(logFile));
     }
 
-    static String tail(Path file, int lines) {
+    /**
+     * What the log says about this start: its errors and their causes (after the latest start marker), or its
+     * last lines when it reports no error.
+     */
+    static String diagnosis(Path file) {
         try {
             List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return all.subList(Math.max(0, all.size() - lines), all.size()).stream()
-                    .map(l -> "  | " + l).collect(Collectors.joining("\n"));
+            int from = 0;
+            for (int i = all.size() - 1; i >= 0; i--) {
+                if (all.get(i).startsWith(START_MARKER)) {
+                    from = i;
+                    break;
+                }
+            }
+            List<String> run = all.subList(from, all.size());
+            List<String> errors = run.stream()
+                    .filter(l -> l.contains("] ERROR ") || l.contains("] FATAL ") || l.startsWith("Caused by: ")
+                            || l.startsWith("sdfarm: "))
+                    .distinct().limit(8).toList();
+            List<String> shown = errors.isEmpty() ? run.subList(Math.max(0, run.size() - 10), run.size()) : errors;
+            return shown.stream().map(l -> "  | " + (l.length() > 400 ? l.substring(0, 400) + "..." : l))
+                    .collect(Collectors.joining("\n"));
         } catch (IOException | RuntimeException e) {
             return "  (log unreadable: " + e.getMessage() + ")";
         }
