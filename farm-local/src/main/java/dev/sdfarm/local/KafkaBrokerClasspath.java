@@ -22,7 +22,6 @@ import java.util.stream.Stream;
  *       {@code target/farm-local-*.jar}), which is how both {@code ./sdfarm} and the module's tests find it;</li>
  *   <li>this JVM's own class path, when it holds {@code kafka.Kafka}.</li>
  * </ol>
- * farm-local's own classes (for {@link BrokerMain}) are always added.
  */
 public final class KafkaBrokerClasspath {
     public static final String PROPERTY = "sdfarm.kafka.classpath";
@@ -30,29 +29,26 @@ public final class KafkaBrokerClasspath {
 
     private KafkaBrokerClasspath() {}
 
-    /** The class path entries for the broker JVM. */
+    /** The Kafka jars for the broker JVM ({@link LocalKafka} adds {@link BrokerMain} itself). */
     public static List<Path> resolve() {
-        Path own = ownLocation();
-        List<Path> jars = fromSetting(System.getProperty(PROPERTY))
+        Optional<Path> built = ownLocation().map(p -> p.getParent().resolve("kafka-broker"));
+        return fromSetting(System.getProperty(PROPERTY))
                 .or(() -> fromSetting(System.getenv(ENV)))
-                .or(() -> jarsIn(own.getParent().resolve("kafka-broker")))
+                .or(() -> built.flatMap(KafkaBrokerClasspath::jarsIn))
                 .or(KafkaBrokerClasspath::fromThisJvm)
-                .orElseThrow(() -> new IllegalStateException(
-                        "cannot find the Kafka broker jars: expected them in " + own.getParent().resolve("kafka-broker")
-                                + " (build farm-local: ./mvnw -pl farm-local -am package -DskipTests), or set -D"
-                                + PROPERTY + " / " + ENV + " to a path list of jars or folders of jars"));
-        List<Path> cp = new ArrayList<>();
-        cp.add(own);
-        cp.addAll(jars);
-        return cp;
+                .orElseThrow(() -> new IllegalStateException("cannot find the Kafka broker jars: expected them in "
+                        + built.map(Path::toString).orElse("farm-local/target/kafka-broker")
+                        + " (build farm-local: ./mvnw -pl farm-local -am package -DskipTests), or set -D"
+                        + PROPERTY + " / " + ENV + " to a path list of jars or folders of jars"));
     }
 
-    /** Where farm-local's classes are: a folder ({@code target/classes}) or a jar. */
-    static Path ownLocation() {
+    /** Where farm-local's classes are: a folder ({@code target/classes}) or a jar; empty if the class loader hides it. */
+    static Optional<Path> ownLocation() {
         try {
-            return Path.of(BrokerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException | NullPointerException e) {
-            throw new IllegalStateException("cannot locate farm-local's classes", e);
+            return Optional.of(Path.of(KafkaBrokerClasspath.class.getProtectionDomain().getCodeSource()
+                    .getLocation().toURI()));
+        } catch (URISyntaxException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 

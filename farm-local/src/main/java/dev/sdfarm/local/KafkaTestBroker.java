@@ -77,7 +77,14 @@ public final class KafkaTestBroker implements AutoCloseable {
 
     /** Stops the broker and deletes its files. */
     @Override
-    public void close() throws Exception {
-        cluster.close();
+    public void close() {
+        try {
+            cluster.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping the test broker", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("stopping the test broker failed", e);
+        }
     }
 }

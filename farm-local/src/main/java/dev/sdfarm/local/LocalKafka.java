@@ -32,8 +32,9 @@ import java.util.stream.Collectors;
  * <pre>
  *   server.properties   written at every start (ports may change)
  *   log4j2.properties   broker logging: everything to standard output, which is the log file
- *   broker.log          the broker JVM's stdout + stderr, appended at every start
+ *   broker.log          the broker JVM's stdout + stderr, appended at every start (rotated past 16 MiB)
  *   broker.pid          pid of the running broker JVM
+ *   lib/                {@link BrokerMain}'s class file (copied at every start)
  *   data/               log.dirs (topics and the KRaft metadata log); data/meta.properties holds the cluster id
  * </pre>
  * The storage is formatted only when {@code data/meta.properties} is missing; later starts keep the cluster id and
@@ -56,7 +57,7 @@ public final class LocalKafka implements AutoCloseable {
      * @param controllerPort KRaft controller port on 127.0.0.1; 0 picks a free one
      * @param startTimeout  how long to wait for the broker to answer
      * @param heap          the broker JVM's -Xmx
-     * @param classpath     the broker JVM's class path; null: {@link KafkaBrokerClasspath#resolve()}
+     * @param classpath     the Kafka jars for the broker JVM; null: {@link KafkaBrokerClasspath#resolve()}
      */
     public record Config(Path home, int port, int controllerPort, Duration startTimeout, String heap, List<Path> classpath) {
         public Config {
@@ -126,11 +127,14 @@ public final class LocalKafka implements AutoCloseable {
         Files.writeString(props, serverProperties(data, port, controllerPort));
         Path log4j = home.resolve("log4j2.properties");
         Files.writeString(log4j, LOG4J2);
+        Ports.rotateLog(log);
         Files.writeString(log, START_MARKER + " " + Instant.now() + " starting broker (" + (format ? "format, " : "")
                 + "port " + port + ", controller " + controllerPort + ")\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
 
-        List<Path> cp = config.classpath() != null ? config.classpath() : KafkaBrokerClasspath.resolve();
+        List<Path> cp = new ArrayList<>();
+        cp.add(installBrokerMain(home.resolve("lib")));
+        cp.addAll(config.classpath() != null ? config.classpath() : KafkaBrokerClasspath.resolve());
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + config.heap(), "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -161,6 +165,23 @@ public final class LocalKafka implements AutoCloseable {
         }
         LOG.info("Kafka broker ready on {} (cluster {}, pid {})", kafka.bootstrapServers(), clusterId, p.pid());
         return kafka;
+    }
+
+    /**
+     * Copies {@link BrokerMain}'s class file under {@code lib} (it is one self-contained class), so the child needs
+     * nothing else of farm-local, wherever farm-local itself was loaded from (a folder, a jar, a Quarkus app).
+     */
+    private static Path installBrokerMain(Path lib) throws IOException {
+        String name = BrokerMain.class.getName().replace('.', '/') + ".class";
+        Path target = lib.resolve(name);
+        Files.createDirectories(target.getParent());
+        try (InputStream in = BrokerMain.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IOException("class file " + name + " not found");
+            }
+            Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return lib;
     }
 
     private static int freeOtherThan(int port) {

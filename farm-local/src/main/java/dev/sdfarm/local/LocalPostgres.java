@@ -80,6 +80,7 @@ public final class LocalPostgres implements AutoCloseable {
         Files.createDirectories(dir.getParent());
         Path log = dir.resolveSibling(dir.getFileName() + ".log");
         stopStaleServer(dir);
+        Ports.rotateLog(log);
         int p = port == 0 ? Ports.free() : port;
         if (Ports.listening(p)) {
             throw new IOException("cannot start PostgreSQL on port " + p + ": something already listens there"

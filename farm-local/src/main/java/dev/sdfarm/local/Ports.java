@@ -7,7 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 
-/** Loopback port helpers. */
+/** Loopback port and log file helpers. */
 final class Ports {
     private Ports() {}
 
@@ -18,6 +18,16 @@ final class Ports {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+
+    /** Logs are appended at every start; past {@value #LOG_ROTATE_BYTES} bytes the old one becomes {@code NAME.1}. */
+    static final long LOG_ROTATE_BYTES = 16L << 20;
+
+    static void rotateLog(java.nio.file.Path log) throws IOException {
+        if (java.nio.file.Files.isRegularFile(log) && java.nio.file.Files.size(log) > LOG_ROTATE_BYTES) {
+            java.nio.file.Files.move(log, log.resolveSibling(log.getFileName() + ".1"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

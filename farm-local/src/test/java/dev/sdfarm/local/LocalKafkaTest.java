@@ -43,6 +43,7 @@ class LocalKafkaTest {
         assertEquals(clusterId, metaClusterId(home));
         String log = Files.readString(home.resolve("broker.log"));
         assertTrue(log.contains("KafkaConfig values"), "broker logs through log4j2 into its log file");
+        assertTrue(Files.exists(home.resolve("lib/dev/sdfarm/local/BrokerMain.class")), "child entry point installed");
 
         try (LocalKafka kafka = LocalKafka.start(LocalKafka.Config.of(home).withPorts(port, controllerPort))) {
             assertFalse(kafka.formattedOnStart(), "storage formatted only on the first start");
