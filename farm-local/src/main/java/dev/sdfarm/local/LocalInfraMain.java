@@ -15,6 +15,7 @@ public final class LocalInfraMain {
         // slf4j-simple: the Kafka clients' configuration dumps are noise here.
         System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
         LocalInfra.Config cfg = LocalInfra.Config.defaults();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
