@@ -2,7 +2,7 @@ package dev.sdfarm.worker;
 
 import dev.sdfarm.core.message.Messages;
 import dev.sdfarm.core.message.WorkerHeartbeat;
-import dev.sdfarm.core.store.FileObjectStore;
+import dev.sdfarm.core.store.ObjectStores;
 import dev.sdfarm.core.store.ObjectStore;
 import dev.sdfarm.diffusion.cpu.CpuBackend;
 import io.quarkus.runtime.ShutdownEvent;
@@ -33,8 +33,8 @@ public class WorkerService {
     WorkerConfig config;
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
-    @ConfigProperty(name = "sdfarm.store.location", defaultValue = ".sdfarm/store")
-    String storeLocation;
+    @Inject
+    StoreConfig storeConfig;
 
     private String workerId;
     private String host;
@@ -50,8 +50,7 @@ public class WorkerService {
     void start(@Observes StartupEvent e) throws IOException {
         host = hostName();
         workerId = config.id().orElse(host + "-" + ProcessHandle.current().pid());
-        store = new FileObjectStore(Path.of(storeLocation.startsWith("file:")
-                ? storeLocation.substring("file:".length()) : storeLocation));
+        store = ObjectStores.open(storeConfig.location(), storeConfig.s3());
         backend = config.threads().map(t -> new CpuBackend(t, CpuBackend.vectorApiPresent()))
                 .orElseGet(CpuBackend::new);
         cache = new ModelCache(store, backend, Path.of(config.cacheDir()), bytes(config.modelBudget()));

@@ -3,6 +3,7 @@ package dev.sdfarm.gateway.auth;
 import dev.sdfarm.gateway.problem.Problem;
 import dev.sdfarm.gateway.problem.ProblemException;
 import io.vertx.core.http.HttpServerRequest;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -24,12 +25,14 @@ import java.util.Optional;
 public class AuthenticationFilter {
     @Inject
     KeyVerifier verifier;
+    /** Looked up per request: filters are built at static init, before runtime configuration exists. */
     @Inject
-    AuthConfig config;
+    Instance<AuthConfig> config;
     @Inject
     CurrentCaller current;
 
-    @ServerRequestFilter(preMatching = true)
+    /** Runs on the resource method's thread (a worker for blocking methods), as key lookups may query. */
+    @ServerRequestFilter
     public Optional<Response> authenticate(ContainerRequestContext ctx, HttpServerRequest request) {
         String path = ctx.getUriInfo().getPath();
         if (path.startsWith("/q/")) {
@@ -37,8 +40,9 @@ public class AuthenticationFilter {
         }
         String header = ctx.getHeaderString(HttpHeaders.AUTHORIZATION);
         if (header == null || header.isBlank()) {
-            if (config.loopbackTenant().isPresent() && isLoopback(request)) {
-                current.set(new Caller(config.loopbackTenant().get(), null, config.loopbackRole()));
+            AuthConfig auth = config.get();
+            if (auth.loopbackTenant().isPresent() && isLoopback(request)) {
+                current.set(new Caller(auth.loopbackTenant().get(), null, auth.loopbackRole()));
             }
             return Optional.empty(); // endpoints that need a caller refuse with 401
         }

@@ -6,6 +6,7 @@ import dev.sdfarm.gateway.auth.CurrentCaller;
 import dev.sdfarm.gateway.auth.Role;
 import dev.sdfarm.gateway.outbox.OutboxRelay;
 import dev.sdfarm.gateway.problem.ProblemException;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import jakarta.persistence.PersistenceException;
@@ -119,6 +120,7 @@ public class JobResource {
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Blocking
     public Multi<JobView> events(@PathParam("id") UUID id) {
         Caller c = caller.require(Role.SUBMITTER);
         JobView first = jobs.view(c, id); // 404 for jobs that are not the caller's

@@ -148,6 +148,35 @@ public class JobService {
         return view(job);
     }
 
+    /** The images of the caller's job (empty until it has succeeded). */
+    @Transactional
+    public List<OutputImage> outputs(Caller caller, UUID id) {
+        Job job = owned(caller, id);
+        return job.outputs == null ? List.of()
+                : Messages.listFromJson(job.outputs.getBytes(StandardCharsets.UTF_8), OutputImage.class);
+    }
+
+    /** The caller's most recently submitted job. */
+    @Transactional
+    public Optional<JobView> latest(Caller caller) {
+        return Job.<Job>find("tenantId", Sort.descending("createdAt").and("id"), caller.tenantId())
+                .firstResultOptional().map(this::view);
+    }
+
+    @Transactional
+    public long activeCount(Caller caller) {
+        return Job.count("tenantId = ?1 and state in ?2", caller.tenantId(), ACTIVE);
+    }
+
+    /** Cancels every queued or running job of the caller. */
+    @Transactional
+    public void cancelActive(Caller caller) {
+        List<Job> active = Job.list("tenantId = ?1 and state in ?2", caller.tenantId(), ACTIVE);
+        for (Job j : active) {
+            cancel(caller, j.id);
+        }
+    }
+
     Job owned(Caller caller, UUID id) {
         Job job = Job.findOwned(id, caller.tenantId());
         if (job == null) {
@@ -197,9 +226,7 @@ public class JobService {
     }
 
     private static List<JobView.Output> outputs(Job job) {
-        List<OutputImage> images = Messages.listFromJson(job.outputs.getBytes(StandardCharsets.UTF_8),
-                OutputImage.class);
-        return images.stream().map(o -> new JobView.Output(o.index(), "/v1/images/" + o.key(), o.seed(), o.width(),
+        return Messages.listFromJson(job.outputs.getBytes(StandardCharsets.UTF_8), OutputImage.class).stream().map(o -> new JobView.Output(o.index(), "/v1/images/" + o.key(), o.seed(), o.width(),
                 o.height(), o.infotext())).toList();
     }
 }

@@ -46,6 +46,8 @@ public class RegisteredModel extends PanacheEntityBase {
         if (r.matches("[0-9a-fA-F]{10}")) {
             return find("autov2", r.toLowerCase()).firstResult();
         }
-        return find("name", r).firstResult();
+        RegisteredModel byName = find("name", r).firstResult();
+        int dot = r.lastIndexOf('.');
+        return byName != null || dot <= 0 ? byName : find("name", r.substring(0, dot)).firstResult();
     }
 }

@@ -61,7 +61,7 @@ public class OutboxRelay {
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 2,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000,
                 ProducerConfig.CLIENT_ID_CONFIG, "sdfarm-gateway-outbox"),
                 new StringSerializer(), new ByteArraySerializer());
         metrics.gauge("sdfarm.outbox.published", published);

@@ -27,6 +27,12 @@ public class ProblemMappers {
         return respond(e, uri);
     }
 
+    /** Jackson's binding errors; named so they win over the framework's own 400 mapper for them. */
+    @ServerExceptionMapper
+    public Response binding(MismatchedInputException e, UriInfo uri) {
+        return json(e, uri);
+    }
+
     @ServerExceptionMapper
     public Response json(JsonProcessingException e, UriInfo uri) {
         String where = e instanceof MismatchedInputException m && !m.getPath().isEmpty()
