@@ -51,6 +51,7 @@ final class RenderLoop implements Runnable {
     private final Renderer renderer;
     private final EventSender events;
     private final Cancellations cancellations;
+    private final RenderMetrics metrics;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<TopicPartition, ArrayDeque<ConsumerRecord<String, byte[]>>> queued = new LinkedHashMap<>();
     private volatile boolean stopping;
@@ -58,13 +59,14 @@ final class RenderLoop implements Runnable {
     private volatile UUID currentJob;
 
     RenderLoop(String workerId, String bootstrap, WorkerConfig config, ModelCache cache, Renderer renderer,
-               EventSender events, Cancellations cancellations) {
+               EventSender events, Cancellations cancellations, RenderMetrics metrics) {
         this.workerId = workerId;
         this.config = config;
         this.cache = cache;
         this.renderer = renderer;
         this.events = events;
         this.cancellations = cancellations;
+        this.metrics = metrics;
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, GROUP,
@@ -182,6 +184,7 @@ final class RenderLoop implements Runnable {
                     LOG.infof("job %s: cancelled at step %d/%d", job.jobId(), e.step, total);
                     events.sendAndWait(JobEvent.ended(JobEventType.CANCELLED, job.jobId(), workerId, e.step, total,
                             "cancelled by the client", Instant.now()));
+                    metrics.finished("cancelled", 0);
                     break;
                 } catch (GivenBack e) {
                     throw e;
@@ -189,6 +192,7 @@ final class RenderLoop implements Runnable {
                     LOG.warnf("job %s: failed: %s", job.jobId(), e.getMessage());
                     events.sendAndWait(JobEvent.ended(JobEventType.FAILED, job.jobId(), workerId, 0, total,
                             e.getMessage(), Instant.now()));
+                    metrics.finished("failed", 0);
                     break;
                 } catch (Exception | OutOfMemoryError e) {
                     String reason = e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -201,6 +205,7 @@ final class RenderLoop implements Runnable {
                     events.deadLetter(record, reason, attempt);
                     events.sendAndWait(JobEvent.ended(JobEventType.FAILED, job.jobId(), workerId, 0, total,
                             "the worker failed " + attempt + " times: " + reason, Instant.now()));
+                    metrics.finished("dead-lettered", 0);
                     break;
                 }
             }
@@ -217,8 +222,11 @@ final class RenderLoop implements Runnable {
                 job.params().width(), job.params().height(), job.params().samplerName(), job.params().steps());
         long[] lastSent = {0};
         long t0 = System.nanoTime();
+        long[] lastStep = {System.nanoTime()};
         List<OutputImage> outputs = renderer.render(model.model(), job, (step, all) -> {
             long now = System.nanoTime();
+            metrics.step(now - lastStep[0]);
+            lastStep[0] = now;
             if (step > 0 && (now - lastSent[0] >= config.progressIntervalMs() * 1_000_000L || step == all)) {
                 lastSent[0] = now;
                 events.send(JobEvent.progress(job.jobId(), workerId, step, all, Instant.now()));
@@ -230,6 +238,7 @@ final class RenderLoop implements Runnable {
             return cancellations.isCancelled(job.jobId());
         });
         events.sendAndWait(JobEvent.succeeded(job.jobId(), workerId, total, outputs, Instant.now()));
+        metrics.finished("succeeded", outputs.size());
         LOG.infof("job %s: succeeded, %d image(s) in %.1f s", job.jobId(), outputs.size(),
                 (System.nanoTime() - t0) / 1e9);
     }

@@ -5,6 +5,7 @@ import dev.sdfarm.core.message.WorkerHeartbeat;
 import dev.sdfarm.core.store.ObjectStores;
 import dev.sdfarm.core.store.ObjectStore;
 import dev.sdfarm.diffusion.cpu.CpuBackend;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,6 +36,8 @@ public class WorkerService {
     String bootstrap;
     @Inject
     StoreConfig storeConfig;
+    @Inject
+    MeterRegistry metrics;
 
     private String workerId;
     private String host;
@@ -56,7 +59,8 @@ public class WorkerService {
         cache = new ModelCache(store, backend, Path.of(config.cacheDir()), bytes(config.modelBudget()));
         events = new EventSender(bootstrap, "sdfarm-worker-" + workerId);
         cancellations = new Cancellations(bootstrap, workerId);
-        loop = new RenderLoop(workerId, bootstrap, config, cache, new Renderer(store), events, cancellations);
+        loop = new RenderLoop(workerId, bootstrap, config, cache, new Renderer(store), events, cancellations,
+                new RenderMetrics(metrics, cache));
         loopThread = Thread.ofPlatform().name("render-loop").start(loop);
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("heartbeats")
                 .daemon().unstarted(r));

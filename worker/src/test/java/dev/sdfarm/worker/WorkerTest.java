@@ -125,6 +125,10 @@ class WorkerTest {
                 expected.addAll(Txt2Img.render(sd, base.withSeed(42 + it * 2L), null));
             }
         }
+        String metrics = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("sdfarm_worker_step_seconds_count"), "step timer exported");
+        assertTrue(metrics.contains("sdfarm_worker_jobs_total{outcome=\"succeeded\"}"), "jobs by outcome exported");
+        assertTrue(metrics.contains("sdfarm_worker_model_resident_bytes"), "cache gauges exported");
         for (int i = 0; i < 4; i++) {
             OutputImage o = done.outputs().get(i);
             assertEquals(job.outputPrefix() + i + ".png", o.key());
