@@ -34,7 +34,10 @@ public class FarmTestResource implements QuarkusTestResourceLifecycleManager {
                     "quarkus.datasource.password", postgres.password(),
                     "kafka.bootstrap.servers", kafka.bootstrapServers(),
                     "sdfarm.store.location", storeRoot.toString(),
-                    "sdfarm.auth.bootstrap-admin-key", ADMIN_KEY);
+                    "sdfarm.auth.bootstrap-admin-key", ADMIN_KEY,
+                    // Test receivers listen on loopback; short backoff keeps retry tests quick.
+                    "sdfarm.webhooks.allow-private", "true",
+                    "sdfarm.webhooks.initial-backoff", "500ms");
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the test infrastructure: " + e.getMessage(), e);
         }

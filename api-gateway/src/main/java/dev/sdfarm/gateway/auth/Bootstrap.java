@@ -35,6 +35,7 @@ public class Bootstrap {
             t.maxActiveJobs = defaultMaxActive;
             t.ratePerSecond = defaultRate;
             t.createdAt = Instant.now();
+            t.webhookSecret = dev.sdfarm.gateway.webhook.WebhookSecrets.generate();
             t.persist();
             LOG.infof("tenant %s created", tenantId);
         }

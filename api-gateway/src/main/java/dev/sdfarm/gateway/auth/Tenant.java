@@ -23,4 +23,7 @@ public class Tenant extends PanacheEntityBase {
     public String defaultModelSha256;
     @Column(name = "created_at")
     public Instant createdAt;
+    /** HMAC key of the tenant's webhook signatures; never logged, shown at creation and rotation only. */
+    @Column(name = "webhook_secret")
+    public String webhookSecret;
 }

@@ -1,7 +1,9 @@
 package dev.sdfarm.gateway.auth;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sdfarm.gateway.problem.ProblemException;
+import dev.sdfarm.gateway.webhook.WebhookSecrets;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
@@ -32,9 +34,17 @@ public class TenantResource {
                             @JsonProperty("rate_per_second") Double ratePerSecond) {
     }
 
+    /** A tenant; {@code webhook_secret} only in the answer to its creation (the one time it is shown). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record TenantView(@JsonProperty("id") String id, @JsonProperty("name") String name,
                              @JsonProperty("max_active_jobs") int maxActiveJobs,
-                             @JsonProperty("rate_per_second") double ratePerSecond) {
+                             @JsonProperty("rate_per_second") double ratePerSecond,
+                             @JsonProperty("webhook_secret") String webhookSecret) {
+    }
+
+    /** A tenant's new webhook secret, shown this once. */
+    public record WebhookSecretView(@JsonProperty("tenant_id") String tenantId,
+                                    @JsonProperty("webhook_secret") String webhookSecret) {
     }
 
     public record NewKey(@JsonProperty("role") Role role, @JsonProperty("name") String name) {
@@ -61,9 +71,30 @@ public class TenantResource {
         t.maxActiveJobs = body.maxActiveJobs() == null ? 1000 : body.maxActiveJobs();
         t.ratePerSecond = body.ratePerSecond() == null ? 100 : body.ratePerSecond();
         t.createdAt = Instant.now();
+        t.webhookSecret = WebhookSecrets.generate();
         t.persist();
         LOG.infof("tenant %s created", t.id);
-        return Response.status(201).entity(new TenantView(t.id, t.name, t.maxActiveJobs, t.ratePerSecond)).build();
+        return Response.status(201).entity(new TenantView(t.id, t.name, t.maxActiveJobs, t.ratePerSecond,
+                t.webhookSecret)).build();
+    }
+
+    /**
+     * Replaces the tenant's webhook secret and shows the new one. It signs every attempt from now on, retries
+     * of earlier deliveries included; the old one stops working at once.
+     */
+    @POST
+    @Path("/{tenant}/webhook-secret")
+    @Consumes(MediaType.WILDCARD)
+    @Transactional
+    public WebhookSecretView rotateWebhookSecret(@PathParam("tenant") String tenantId) {
+        caller.require(Role.ADMIN);
+        Tenant t = Tenant.findById(tenantId);
+        if (t == null) {
+            throw ProblemException.notFound("no tenant " + tenantId);
+        }
+        t.webhookSecret = WebhookSecrets.generate();
+        LOG.infof("webhook secret of tenant %s rotated", tenantId);
+        return new WebhookSecretView(tenantId, t.webhookSecret);
     }
 
     @POST

@@ -5,7 +5,9 @@ import dev.sdfarm.core.message.Messages;
 import dev.sdfarm.gateway.job.Job;
 import dev.sdfarm.gateway.job.JobState;
 import dev.sdfarm.gateway.job.JobUpdates;
+import dev.sdfarm.gateway.webhook.WebhookOutbox;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
@@ -19,6 +21,9 @@ import org.jboss.logging.Logger;
 public class JobEventApplier {
     private static final Logger LOG = Logger.getLogger(JobEventApplier.class);
 
+    @Inject
+    WebhookOutbox webhooks;
+
     /** True if the event changed the job. */
     @Transactional
     public boolean apply(JobEvent e) {
@@ -30,6 +35,7 @@ public class JobEventApplier {
         if (job.state.terminal() || e.seq() <= job.lastSeq) {
             return false;
         }
+        JobState before = job.state;
         job.lastSeq = e.seq();
         job.step = Math.max(job.step, e.step());
         job.workerId = e.workerId();
@@ -59,6 +65,9 @@ public class JobEventApplier {
             job.startedAt = e.at();
         }
         JobUpdates.notifyChanged(job.id);
+        if (job.state != before) {
+            webhooks.jobChanged(job);
+        }
         return true;
     }
 }

@@ -3,6 +3,7 @@ package dev.sdfarm.gateway.events;
 import dev.sdfarm.core.message.JobEvent;
 import dev.sdfarm.core.message.MessageFormatException;
 import dev.sdfarm.core.message.Messages;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,6 +21,8 @@ public class JobEventConsumer {
 
     @Inject
     JobEventApplier applier;
+    @Inject
+    MeterRegistry metrics;
 
     @Incoming("job-events")
     @Blocking
@@ -31,6 +34,10 @@ public class JobEventConsumer {
             LOG.warnf("unreadable job event skipped: %s", e.getMessage());
             return;
         }
-        applier.apply(event);
+        if (applier.apply(event)) {
+            metrics.counter("sdfarm.job.events.applied", "type", event.type().name()).increment();
+        } else {
+            metrics.counter("sdfarm.job.events.ignored").increment();
+        }
     }
 }

@@ -14,6 +14,9 @@ import dev.sdfarm.gateway.model.RegisteredModel;
 import dev.sdfarm.gateway.outbox.OutboxMessage;
 import dev.sdfarm.gateway.problem.Problem.FieldError;
 import dev.sdfarm.gateway.problem.ProblemException;
+import dev.sdfarm.gateway.webhook.WebhookOutbox;
+import io.micrometer.core.annotation.Counted;
+import io.micrometer.core.annotation.Timed;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,12 +42,16 @@ public class JobService {
     JobValidator validator;
     @Inject
     RateLimiter rateLimiter;
+    @Inject
+    WebhookOutbox webhooks;
 
     /** A submission's outcome: the job, and whether this call created it (false: an idempotent replay). */
     public record Submission(JobView job, boolean created) {
     }
 
     @Transactional
+    @Timed(value = "sdfarm.jobs.submit", description = "Job submissions (both APIs), replays and refusals included")
+    @Counted(value = "sdfarm.jobs.submitted", description = "Job submissions (both APIs)")
     public Submission submit(Caller caller, JobRequest request, String idempotencyKey) {
         String requestHash = sha256(Messages.toJson(request));
         if (idempotencyKey != null) {
@@ -141,6 +148,7 @@ public class JobService {
             job.error = "cancelled by the client while queued";
             job.finishedAt = now;
             job.lastSeq = JobEvent.terminalSeq(job.totalSteps);
+            webhooks.jobChanged(job);
         }
         OutboxMessage.of(Topics.JOB_CONTROL, id.toString(), Messages.toJson(CancelRequest.of(id, now)), now)
                 .persist();

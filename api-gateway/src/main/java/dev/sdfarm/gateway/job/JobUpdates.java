@@ -5,6 +5,7 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -67,9 +68,12 @@ public class JobUpdates {
                 .setParameter(1, id.toString()).getSingleResult();
     }
 
-    /** {@code first}, then each new view of the job until it ends or the client goes away. */
+    /**
+     * {@code first}, then each new view of the job until it ends or the client goes away. Subscribed on a
+     * worker thread: the server subscribes on its IO thread, where the re-read below may not open a transaction.
+     */
     public Multi<JobView> follow(Caller caller, JobView first) {
-        return Multi.createFrom().emitter(emitter -> {
+        return Multi.createFrom().<JobView>emitter(emitter -> {
             Follower f = new Follower(caller, emitter);
             followers.computeIfAbsent(first.id(), k -> ConcurrentHashMap.newKeySet()).add(f);
             emitter.onTermination(() -> remove(first.id(), f));
@@ -77,7 +81,7 @@ public class JobUpdates {
             if (!first.state().terminal()) {
                 f.offer(jobs.view(caller, first.id())); // a change between the first read and registering
             }
-        });
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     void start(@Observes StartupEvent e) {

@@ -7,10 +7,11 @@ import dev.sdfarm.diffusion.sample.Sampler;
 import dev.sdfarm.diffusion.sample.Scheduler;
 import dev.sdfarm.gateway.problem.Problem.FieldError;
 import dev.sdfarm.gateway.problem.ProblemException;
+import dev.sdfarm.gateway.webhook.WebhookConfig;
+import dev.sdfarm.gateway.webhook.WebhookUrlPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +29,8 @@ public class JobValidator {
 
     @Inject
     Limits limits;
+    @Inject
+    WebhookConfig webhookConfig;
 
     public GenerationParams validate(JobRequest r) {
         List<FieldError> errors = new ArrayList<>();
@@ -102,15 +105,8 @@ public class JobValidator {
         if (url == null) {
             return;
         }
-        try {
-            URI u = URI.create(url);
-            if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null
-                    || url.length() > 2000) {
-                errors.add(new FieldError("webhook_url", "must be an http(s) URL of at most 2000 characters"));
-            }
-        } catch (IllegalArgumentException e) {
-            errors.add(new FieldError("webhook_url", "is not a URL: " + e.getMessage()));
-        }
+        new WebhookUrlPolicy(webhookConfig.allowPrivate()).problem(url, false)
+                .ifPresent(m -> errors.add(new FieldError("webhook_url", m)));
     }
 
     private String text(String value, String field, List<FieldError> errors) {
