@@ -5,6 +5,7 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -69,7 +70,7 @@ public class JobUpdates {
 
     /** {@code first}, then each new view of the job until it ends or the client goes away. */
     public Multi<JobView> follow(Caller caller, JobView first) {
-        return Multi.createFrom().emitter(emitter -> {
+        return Multi.createFrom().<JobView>emitter(emitter -> {
             Follower f = new Follower(caller, emitter);
             followers.computeIfAbsent(first.id(), k -> ConcurrentHashMap.newKeySet()).add(f);
             emitter.onTermination(() -> remove(first.id(), f));
@@ -77,7 +78,7 @@ public class JobUpdates {
             if (!first.state().terminal()) {
                 f.offer(jobs.view(caller, first.id())); // a change between the first read and registering
             }
-        });
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()); // that read is a transaction: not on the IO thread
     }
 
     void start(@Observes StartupEvent e) {
