@@ -79,7 +79,12 @@ public final class FarmDemo {
         if (!Files.exists(inStore) || Files.size(inStore) != Files.size(modelFile)
                 || Files.getLastModifiedTime(inStore).compareTo(Files.getLastModifiedTime(modelFile)) < 0) {
             Path tmp = inStore.resolveSibling(inStore.getFileName() + ".tmp");
-            Files.copy(modelFile, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(tmp);
+            try {
+                Files.createLink(tmp, modelFile); // same file system: no second copy of a multi-GB file
+            } catch (java.io.IOException | UnsupportedOperationException e) {
+                Files.copy(modelFile, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
             Files.move(tmp, inStore, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         String name = modelFile.getFileName().toString().replaceFirst("\\.[^.]+$", "");
