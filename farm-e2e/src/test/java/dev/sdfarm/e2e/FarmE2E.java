@@ -92,6 +92,13 @@ class FarmE2E {
         if (farm != null) {
             farm.close();
         }
+        if (home != null) {
+            try (Stream<Path> all = Files.walk(home)) {
+                all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException ignored) {
+                // a temporary folder
+            }
+        }
     }
 
     private static Map<String, Object> job(int size, int steps, int batch, long seed) {
