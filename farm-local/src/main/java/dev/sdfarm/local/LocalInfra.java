@@ -44,7 +44,7 @@ public final class LocalInfra implements AutoCloseable {
 
     private final Path home;
     private final LocalPostgres postgres;
-    private final LocalKafka kafka;
+    private volatile LocalKafka kafka;
     private boolean closed;
 
     private final Thread shutdownHook;
@@ -93,6 +93,33 @@ public final class LocalInfra implements AutoCloseable {
 
     public LocalKafka kafka() {
         return kafka;
+    }
+
+    /** Stops the broker (data stays), e.g. to show that clients ride out its absence. */
+    public synchronized void stopKafka() {
+        kafka.close();
+    }
+
+    /** Starts the broker again on the same home and ports after {@link #stopKafka()}. */
+    public synchronized LocalKafka startKafka() throws IOException {
+        LocalKafka old = kafka;
+        old.close();
+        LocalKafka k = LocalKafka.start(LocalKafka.Config.of(home.resolve("kafka"))
+                .withPorts(old.port(), old.controllerPort()));
+        k.detachShutdownHook();
+        kafka = k;
+        return k;
+    }
+
+    /** Drops this instance's shutdown hook, for an owner that stops it in a set order ({@link LocalFarm}). */
+    synchronized void detachShutdownHook() {
+        if (!closed) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // too late to matter
+            }
+        }
     }
 
     /** Human-readable addresses, one per line. */

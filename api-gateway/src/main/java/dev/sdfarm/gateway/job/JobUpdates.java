@@ -81,7 +81,7 @@ public class JobUpdates {
             if (!first.state().terminal()) {
                 f.offer(jobs.view(caller, first.id())); // a change between the first read and registering
             }
-        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+        }).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()); // that read is a transaction: not on the IO thread
     }
 
     void start(@Observes StartupEvent e) {
