@@ -74,8 +74,12 @@ final class RenderLoop implements Runnable {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16,
-                // A long render must not cost the worker its partitions.
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 3_600_000),
+                // A long render must not cost the worker its partitions...
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 3_600_000,
+                // ...but a dead worker's requests should move to another one soon (heartbeats run on their own
+                // thread, so a busy worker keeps its session).
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeoutMs(),
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, config.sessionTimeoutMs() / 4)),
                 new StringDeserializer(), new ByteArrayDeserializer());
     }
 

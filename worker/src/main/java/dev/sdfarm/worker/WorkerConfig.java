@@ -33,6 +33,10 @@ public interface WorkerConfig {
     /** Compute threads; default: all cores. */
     Optional<Integer> threads();
 
+    /** Kafka session timeout: how soon a crashed worker's requests go to another worker. */
+    @WithDefault("10000")
+    long sessionTimeoutMs();
+
     /** How long a shutdown waits for the job in hand before giving it back to the queue. */
     @WithDefault("60")
     int shutdownGraceSeconds();
