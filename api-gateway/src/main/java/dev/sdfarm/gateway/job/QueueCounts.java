@@ -21,31 +21,56 @@ public class QueueCounts {
     static final long MAX_AGE_NANOS = 1_000_000_000L;
     private static final List<JobState> ACTIVE = List.of(JobState.QUEUED, JobState.RUNNING);
 
+    /**
+     * One count. The query runs outside the monitor: a thread waiting here may hold a pooled connection (its
+     * transaction has written), so holding the monitor while waiting for a connection could deadlock the pool.
+     */
     private static final class Count {
-        long base;
-        long added;
-        long takenAtNanos;
-        boolean taken;
+        private long base;
+        private long added;
+        private long takenAtNanos;
+        private boolean taken;
+        private boolean refreshing;
 
         /** The estimate, recounting first when the count is missing or older than the limit. */
-        synchronized long get(LongSupplier count) {
-            long now = System.nanoTime();
-            if (!taken || now - takenAtNanos > MAX_AGE_NANOS) {
-                set(count.getAsLong(), now);
+        long get(LongSupplier count) {
+            boolean refresh;
+            synchronized (this) {
+                boolean stale = !taken || System.nanoTime() - takenAtNanos > MAX_AGE_NANOS;
+                if (!stale || (taken && refreshing)) {
+                    return base + added; // fresh, or another thread is recounting: the last estimate will do
+                }
+                refresh = !refreshing;
+                refreshing = true;
             }
-            return base + added;
+            return take(count, refresh);
         }
 
-        synchronized long recount(LongSupplier count) {
-            set(count.getAsLong(), System.nanoTime());
-            return base;
+        long recount(LongSupplier count) {
+            return take(count, false);
         }
 
-        private void set(long value, long now) {
-            base = value;
-            added = 0;
-            takenAtNanos = now;
-            taken = true;
+        private long take(LongSupplier count, boolean refresh) {
+            long startedAt = System.nanoTime();
+            long value;
+            try {
+                value = count.getAsLong();
+            } finally {
+                if (refresh) {
+                    synchronized (this) {
+                        refreshing = false;
+                    }
+                }
+            }
+            synchronized (this) {
+                if (!taken || startedAt - takenAtNanos > 0) {
+                    base = value;
+                    added = 0;
+                    takenAtNanos = startedAt;
+                    taken = true;
+                }
+                return base + added;
+            }
         }
 
         synchronized void add() {
