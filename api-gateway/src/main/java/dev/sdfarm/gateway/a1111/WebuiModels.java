@@ -3,10 +3,12 @@ package dev.sdfarm.gateway.a1111;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sdfarm.gateway.auth.Caller;
 import dev.sdfarm.gateway.auth.Tenant;
+import dev.sdfarm.gateway.job.SubmitLookups;
 import dev.sdfarm.gateway.model.RegisteredModel;
 import dev.sdfarm.gateway.problem.ProblemException;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
 import java.util.List;
@@ -15,6 +17,9 @@ import java.util.Optional;
 /** The registry as webui lists checkpoints, and the caller's default model as webui's selected checkpoint. */
 @ApplicationScoped
 public class WebuiModels {
+    @Inject
+    SubmitLookups lookups;
+
     /** One entry of {@code GET /sdapi/v1/sd-models}. */
     public record SdModel(@JsonProperty("title") String title, @JsonProperty("model_name") String modelName,
                           @JsonProperty("hash") String hash, @JsonProperty("sha256") String sha256,
@@ -56,5 +61,6 @@ public class WebuiModels {
         }
         Tenant t = Tenant.findById(c.tenantId());
         t.defaultModelSha256 = m.sha256;
+        lookups.forgetTenant(t.id);
     }
 }

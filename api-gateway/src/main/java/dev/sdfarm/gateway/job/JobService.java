@@ -44,6 +44,10 @@ public class JobService {
     RateLimiter rateLimiter;
     @Inject
     WebhookOutbox webhooks;
+    @Inject
+    QueueCounts counts;
+    @Inject
+    SubmitLookups lookups;
 
     /** A submission's outcome: the job, and whether this call created it (false: an idempotent replay). */
     public record Submission(JobView job, boolean created) {
@@ -60,26 +64,27 @@ public class JobService {
                 return replay(earlier.get(), requestHash);
             }
         }
-        Tenant tenant = Tenant.findById(caller.tenantId());
+        SubmitLookups.TenantLimits tenant = lookups.tenant(caller.tenantId());
         if (tenant == null) {
             throw ProblemException.forbidden("tenant '" + caller.tenantId() + "' does not exist");
         }
-        rateLimiter.acquire(caller, tenant.ratePerSecond);
-        long active = Job.count("tenantId = ?1 and state in ?2", tenant.id, ACTIVE);
-        if (active >= tenant.maxActiveJobs) {
-            throw ProblemException.tooMany("quota", "tenant '" + tenant.id + "' has " + active
+        rateLimiter.acquire(caller, tenant.ratePerSecond());
+        long active = counts.active(tenant.id(), tenant.maxActiveJobs());
+        if (active >= tenant.maxActiveJobs()) {
+            throw ProblemException.tooMany("quota", "tenant '" + tenant.id() + "' has " + active
                     + " queued or running jobs, its limit; wait for some to finish", java.time.Duration.ofSeconds(5));
         }
         GenerationParams params = validator.validate(request);
         Priority priority = validator.priority(request.priority(), new ArrayList<>());
-        RegisteredModel model = model(request.model(), tenant);
+        SubmitLookups.ModelRef model = model(request.model(), tenant);
+        long position = counts.queued(priority);
         Instant now = Instant.now();
         Job job = new Job();
         job.id = UUID.randomUUID();
-        job.tenantId = tenant.id;
+        job.tenantId = tenant.id();
         job.state = JobState.QUEUED;
         job.priority = priority;
-        job.modelSha256 = model.sha256;
+        job.modelSha256 = model.sha256();
         job.params = Messages.toJsonString(params);
         job.idempotencyKey = idempotencyKey;
         job.requestHash = requestHash;
@@ -87,10 +92,11 @@ public class JobService {
         job.totalSteps = params.totalSteps();
         job.createdAt = now;
         job.persist();
-        GenerationRequest message = GenerationRequest.of(job.id, tenant.id,
-                new ModelRef(model.sha256, model.storeKey, model.name), params, now);
-        OutboxMessage.of(priority.topic(), model.sha256, Messages.toJson(message), now).persist();
-        return new Submission(view(job), true);
+        GenerationRequest message = GenerationRequest.of(job.id, tenant.id(),
+                new ModelRef(model.sha256(), model.storeKey(), model.name()), params, now);
+        OutboxMessage.of(priority.topic(), model.sha256(), Messages.toJson(message), now).persist();
+        counts.accepted(tenant.id(), priority);
+        return new Submission(view(job, position, model.name()), true);
     }
 
     /** The job an earlier submission with this key made, if any. */
@@ -193,22 +199,22 @@ public class JobService {
         return job;
     }
 
-    private RegisteredModel model(String ref, Tenant tenant) {
+    private SubmitLookups.ModelRef model(String ref, SubmitLookups.TenantLimits tenant) {
         if (ref != null && !ref.isBlank()) {
-            RegisteredModel m = RegisteredModel.resolve(ref);
+            SubmitLookups.ModelRef m = lookups.model(ref);
             if (m == null) {
                 throw ProblemException.invalid(List.of(new FieldError("model", "no registered model '" + ref
                         + "' (give a name, sha256 or AutoV2 hash from GET /v1/models)")));
             }
             return m;
         }
-        if (tenant.defaultModelSha256 != null) {
-            RegisteredModel m = RegisteredModel.findById(tenant.defaultModelSha256);
+        if (tenant.defaultModelSha256() != null) {
+            SubmitLookups.ModelRef m = lookups.modelBySha(tenant.defaultModelSha256());
             if (m != null) {
                 return m;
             }
         }
-        List<RegisteredModel> all = RegisteredModel.listAll(Sort.ascending("registeredAt"));
+        List<SubmitLookups.ModelRef> all = lookups.allModels();
         if (all.size() == 1) {
             return all.getFirst();
         }
@@ -219,14 +225,18 @@ public class JobService {
 
     /** The owner's view of a job. */
     public JobView view(Job job) {
+        RegisteredModel model = RegisteredModel.findById(job.modelSha256);
+        return view(job, job.state == JobState.QUEUED
+                ? Job.count("state = ?1 and priority = ?2 and createdAt < ?3", JobState.QUEUED, job.priority,
+                job.createdAt) : null, model == null ? null : model.name);
+    }
+
+    /** The owner's view of a job, with its queue position known (a new job: estimated, see QueueCounts). */
+    private JobView view(Job job, Long position, String modelName) {
         GenerationParams params = Messages.fromJson(job.params.getBytes(StandardCharsets.UTF_8),
                 GenerationParams.class);
-        RegisteredModel model = RegisteredModel.findById(job.modelSha256);
-        Long position = job.state == JobState.QUEUED
-                ? Job.count("state = ?1 and priority = ?2 and createdAt < ?3", JobState.QUEUED, job.priority,
-                job.createdAt) : null;
         List<JobView.Output> outputs = job.outputs == null ? null : outputs(job);
-        return new JobView(job.id, job.state, job.priority.name().toLowerCase(), model == null ? null : model.name,
+        return new JobView(job.id, job.state, job.priority.name().toLowerCase(), modelName,
                 job.modelSha256, params, position,
                 new JobView.Progress(job.step, job.totalSteps, job.totalSteps == 0 ? 0
                         : (double) job.step / job.totalSteps),

@@ -8,6 +8,7 @@ import dev.sdfarm.core.store.FileObjectStore;
 import dev.sdfarm.core.store.NoSuchObjectException;
 import dev.sdfarm.core.store.ObjectKeys;
 import dev.sdfarm.core.store.ObjectStore;
+import dev.sdfarm.gateway.job.SubmitLookups;
 import dev.sdfarm.gateway.problem.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -32,6 +33,8 @@ public class ModelRegistrar {
 
     @Inject
     ObjectStore store;
+    @Inject
+    SubmitLookups lookups;
 
     public record Result(RegisteredModel model, boolean created) {
     }
@@ -68,6 +71,7 @@ public class ModelRegistrar {
         m.sizeBytes = in.file().bytes();
         m.registeredAt = Instant.now();
         m.persist();
+        lookups.forgetModels();
         LOG.infof("model %s registered: %s (%s, %s, %s)", m.sha256, m.name, m.family, m.precision, m.ema);
         return new Result(m, true);
     }
