@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -49,10 +48,8 @@ public class OutboxRelay {
     @ConfigProperty(name = "sdfarm.outbox.poll-ms", defaultValue = "250")
     long pollMillis;
 
-    private final Semaphore wake = new Semaphore(0);
     private final AtomicLong published = new AtomicLong();
-    private volatile boolean running;
-    private Thread thread;
+    private PollingLoop loop;
     private KafkaProducer<String, byte[]> producer;
 
     void start(@Observes StartupEvent e) {
@@ -65,15 +62,13 @@ public class OutboxRelay {
                 ProducerConfig.CLIENT_ID_CONFIG, "sdfarm-gateway-outbox"),
                 new StringSerializer(), new ByteArraySerializer());
         metrics.gauge("sdfarm.outbox.published", published);
-        running = true;
-        thread = Thread.ofPlatform().name("outbox-relay").daemon().start(this::run);
+        loop = new PollingLoop("outbox-relay", java.time.Duration.ofMillis(pollMillis), () -> relayOnce() == BATCH);
+        loop.start();
     }
 
     void stop(@Observes ShutdownEvent e) throws InterruptedException {
-        running = false;
-        wake.release();
-        if (thread != null) {
-            thread.join(10_000);
+        if (loop != null) {
+            loop.stop();
         }
         if (producer != null) {
             producer.close(java.time.Duration.ofSeconds(5));
@@ -82,31 +77,8 @@ public class OutboxRelay {
 
     /** Something was written to the outbox: publish it now rather than at the next poll. */
     public void wake() {
-        if (wake.availablePermits() == 0) {
-            wake.release();
-        }
-    }
-
-    private void run() {
-        long backoff = 100;
-        while (running) {
-            try {
-                int n = relayOnce();
-                backoff = 100;
-                if (n < BATCH) {
-                    wake.tryAcquire(pollMillis, TimeUnit.MILLISECONDS);
-                    wake.drainPermits();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                if (running) {
-                    LOG.warnf("outbox relay: %s; retrying in %d ms", e.getMessage(), backoff);
-                    sleep(backoff);
-                    backoff = Math.min(backoff * 2, 5_000);
-                }
-            }
+        if (loop != null) {
+            loop.wake();
         }
     }
 
@@ -151,11 +123,4 @@ public class OutboxRelay {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

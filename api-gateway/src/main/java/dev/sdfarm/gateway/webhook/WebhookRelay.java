@@ -1,5 +1,6 @@
 package dev.sdfarm.gateway.webhook;
 
+import dev.sdfarm.gateway.outbox.PollingLoop;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -82,9 +83,7 @@ public class WebhookRelay {
                            int attempts, String secret) {
     }
 
-    private final Semaphore wake = new Semaphore(0);
-    private volatile boolean running;
-    private Thread thread;
+    private PollingLoop loop;
     private ExecutorService senders;
     private Semaphore slots;
     private HttpClient client;
@@ -107,15 +106,13 @@ public class WebhookRelay {
         attemptTimer = metrics.timer("sdfarm.webhooks.attempt");
         slots = new Semaphore(Math.max(1, config.concurrency()));
         senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("webhook-", 0).factory());
-        running = true;
-        thread = Thread.ofPlatform().name("webhook-relay").daemon().start(this::run);
+        loop = new PollingLoop("webhook-relay", config.pollInterval(), this::round);
+        loop.start();
     }
 
     void stop(@Observes ShutdownEvent e) throws InterruptedException {
-        running = false;
-        wake.release();
-        if (thread != null) {
-            thread.join(10_000);
+        if (loop != null) {
+            loop.stop();
         }
         if (senders != null) {
             senders.shutdownNow();
@@ -124,51 +121,31 @@ public class WebhookRelay {
 
     /** A delivery was committed: look now rather than at the next poll. */
     public void wake() {
-        if (wake.availablePermits() == 0) {
-            wake.release();
+        if (loop != null) {
+            loop.wake();
         }
     }
 
-    private void run() {
-        long backoff = 100;
-        while (running) {
-            try {
-                int free = slots.availablePermits();
-                int n = 0;
-                if (free > 0) {
-                    for (Claimed c : claim(free)) {
-                        slots.acquire();
-                        n++;
-                        senders.execute(() -> {
-                            try {
-                                attempt(c);
-                            } finally {
-                                slots.release();
-                                wake();
-                            }
-                        });
-                    }
-                }
-                backoff = 100;
-                // All that was due is on its way, or every slot is busy: wait for a new delivery, a finished
-                // attempt (either may make more due) or the next poll.
-                wake.tryAcquire(config.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-                wake.drainPermits();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                if (running) {
-                    LOG.warnf("webhook relay: %s; retrying in %d ms", e.getMessage(), backoff);
+    /**
+     * Hands every due delivery to a free sender. Then all that was due is on its way, or every slot is busy:
+     * the loop waits for a new delivery, a finished attempt (either may make more due) or the next poll.
+     */
+    private boolean round() throws SQLException, InterruptedException {
+        int free = slots.availablePermits();
+        if (free > 0) {
+            for (Claimed c : claim(free)) {
+                slots.acquire();
+                senders.execute(() -> {
                     try {
-                        Thread.sleep(backoff);
-                    } catch (InterruptedException ie) {
-                        return;
+                        attempt(c);
+                    } finally {
+                        slots.release();
+                        wake();
                     }
-                    backoff = Math.min(backoff * 2, 5_000);
-                }
+                });
             }
         }
+        return false;
     }
 
     private List<Claimed> claim(int limit) throws SQLException {
