@@ -1,5 +1,7 @@
 package dev.sdfarm.worker;
 
+import java.nio.file.StandardCopyOption;
+import java.nio.channels.FileChannel;
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.io.FileHashing;
 import dev.sdfarm.core.message.ModelRef;
@@ -95,7 +97,7 @@ public final class ModelCache implements AutoCloseable {
         Path tmp = dir.resolve(ref.sha256() + ".download");
         store.download(ref.key(), tmp);
         String actual;
-        try (var ch = java.nio.channels.FileChannel.open(tmp)) {
+        try (FileChannel ch = FileChannel.open(tmp)) {
             actual = FileHashing.sha256Hex(ch, 0, ch.size(), n -> { });
         }
         if (!actual.equals(ref.sha256())) {
@@ -103,7 +105,7 @@ public final class ModelCache implements AutoCloseable {
             throw new BadModelException("model " + ref.key() + " in the store has sha256 " + actual
                     + ", but the job asked for " + ref.sha256() + "; re-register the model");
         }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         return file;
     }
 

@@ -1,5 +1,6 @@
 package dev.sdfarm.gateway.a1111;
 
+import java.io.ByteArrayInputStream;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sdfarm.core.message.GenerationParams;
@@ -282,7 +283,7 @@ public class WebuiResource {
         }
         PngImage png;
         try {
-            png = PngReader.defaults().readText(new java.io.ByteArrayInputStream(bytes));
+            png = PngReader.defaults().readText(new ByteArrayInputStream(bytes));
         } catch (PngFormatException e) {
             throw ProblemException.badRequest("\"image\" is not a readable PNG: " + e.getMessage());
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.sdfarm.gateway.job;
 
+import java.time.Duration;
 import dev.sdfarm.core.Topics;
 import dev.sdfarm.core.message.CancelRequest;
 import dev.sdfarm.core.message.GenerationParams;
@@ -72,7 +73,7 @@ public class JobService {
         long active = counts.active(tenant.id(), tenant.maxActiveJobs());
         if (active >= tenant.maxActiveJobs()) {
             throw ProblemException.tooMany("quota", "tenant '" + tenant.id() + "' has " + active
-                    + " queued or running jobs, its limit; wait for some to finish", java.time.Duration.ofSeconds(5));
+                    + " queued or running jobs, its limit; wait for some to finish", Duration.ofSeconds(5));
         }
         GenerationParams params = validator.validate(request);
         Priority priority = validator.priority(request.priority(), new ArrayList<>());

@@ -1,5 +1,6 @@
 package dev.sdfarm.gateway.outbox;
 
+import java.time.Duration;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -62,7 +63,7 @@ public class OutboxRelay {
                 ProducerConfig.CLIENT_ID_CONFIG, "sdfarm-gateway-outbox"),
                 new StringSerializer(), new ByteArraySerializer());
         metrics.gauge("sdfarm.outbox.published", published);
-        loop = new PollingLoop("outbox-relay", java.time.Duration.ofMillis(pollMillis), () -> relayOnce() == BATCH);
+        loop = new PollingLoop("outbox-relay", Duration.ofMillis(pollMillis), () -> relayOnce() == BATCH);
         loop.start();
     }
 
@@ -71,7 +72,7 @@ public class OutboxRelay {
             loop.stop();
         }
         if (producer != null) {
-            producer.close(java.time.Duration.ofSeconds(5));
+            producer.close(Duration.ofSeconds(5));
         }
     }
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
@@ -65,9 +66,9 @@ public final class Messages {
     }
 
     /** Reads a JSON array of {@code type} messages. */
-    public static <T> java.util.List<T> listFromJson(byte[] json, Class<T> type) {
+    public static <T> List<T> listFromJson(byte[] json, Class<T> type) {
         try {
-            return MAPPER.readValue(json, MAPPER.getTypeFactory().constructCollectionType(java.util.List.class, type));
+            return MAPPER.readValue(json, MAPPER.getTypeFactory().constructCollectionType(List.class, type));
         } catch (IOException e) {
             throw new MessageFormatException("malformed list of " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
