@@ -91,6 +91,8 @@ public final class LocalPostgres implements AutoCloseable {
         EmbeddedPostgres pg = start(EmbeddedPostgres.builder()
                 .setDataDirectory(dir.toFile())
                 .setCleanDataDirectory(false)
+                // zonky turns synchronous_commit off; the farm's data must survive a crash once a 202 went out.
+                .setServerConfig("synchronous_commit", "on")
                 .setPort(p)
                 .setOutputRedirector(Redirect.appendTo(log.toFile()))
                 .setErrorRedirector(Redirect.appendTo(log.toFile())), log);
@@ -99,7 +101,10 @@ public final class LocalPostgres implements AutoCloseable {
         return local;
     }
 
-    /** A throwaway server: temporary data directory, random port, everything deleted on {@link #close()}. */
+    /**
+     * A throwaway server: temporary data directory, random port, everything deleted on {@link #close()}; commits
+     * are not waited for on disk (zonky's default), which tests do not need.
+     */
     public static LocalPostgres startEphemeral() throws IOException {
         Path dir = Files.createTempDirectory("sdfarm-pg-");
         try {

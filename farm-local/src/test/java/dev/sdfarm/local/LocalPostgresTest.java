@@ -43,6 +43,11 @@ class LocalPostgresTest {
             assertTrue(rs.next());
             assertEquals(3, rs.getInt(1));
             assertEquals("a cat,a dog,a fox", rs.getString(2));
+            try (Statement durability = c.createStatement();
+                 ResultSet sc = durability.executeQuery("SHOW synchronous_commit")) {
+                assertTrue(sc.next());
+                assertEquals("on", sc.getString(1), "a commit is on disk before it is acknowledged");
+            }
         }
     }
 
