@@ -115,7 +115,7 @@ public final class LocalFarm implements AutoCloseable {
     private final Path watchJar;
     private volatile ServiceProcess gateway;
     private volatile ServiceProcess worker;
-    private final Thread shutdownHook;
+    private final ShutdownHook shutdownHook;
     /** Held while the farm runs, so a second start on the same home (which would stop this one's PostgreSQL) fails. */
     private final FileChannel lock;
     private boolean closed;
@@ -131,8 +131,7 @@ public final class LocalFarm implements AutoCloseable {
         this.webuiPort = config.webuiPort() == 0 ? Ports.free() : config.webuiPort();
         this.workerPort = config.workerPort() == 0 ? Ports.free() : config.workerPort();
         infra.detachShutdownHook();
-        this.shutdownHook = new Thread(this::close, "local-farm-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.shutdownHook = ShutdownHook.register("local-farm-shutdown", this::close);
     }
 
     /** Starts PostgreSQL, Kafka, the gateway and a worker; returns when the gateway's readiness check passes. */
@@ -381,11 +380,7 @@ public final class LocalFarm implements AutoCloseable {
             }
             closed = true;
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // called from the hook itself
-        }
+        shutdownHook.remove();
         LOG.info("Stopping the farm in {}", home);
         ServiceProcess w = worker;
         ServiceProcess g = gateway;

@@ -47,7 +47,7 @@ public final class LocalInfra implements AutoCloseable {
     private volatile LocalKafka kafka;
     private boolean closed;
 
-    private final Thread shutdownHook;
+    private final ShutdownHook shutdownHook;
 
     private LocalInfra(Path home, LocalPostgres postgres, LocalKafka kafka) {
         this.home = home;
@@ -56,14 +56,13 @@ public final class LocalInfra implements AutoCloseable {
         // One hook for both, so a JVM exit also stops them in reverse order (theirs would run concurrently).
         postgres.detachShutdownHook();
         kafka.detachShutdownHook();
-        this.shutdownHook = new Thread(() -> {
+        this.shutdownHook = ShutdownHook.register("local-infra-shutdown", () -> {
             try {
                 close();
             } catch (IOException | RuntimeException e) {
                 LOG.warn("Stopping local infrastructure failed", e);
             }
-        }, "local-infra-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        });
     }
 
     public static LocalInfra start(Config config) throws IOException {
@@ -114,11 +113,7 @@ public final class LocalInfra implements AutoCloseable {
     /** Drops this instance's shutdown hook, for an owner that stops it in a set order ({@link LocalFarm}). */
     synchronized void detachShutdownHook() {
         if (!closed) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException shuttingDown) {
-                // too late to matter
-            }
+            shutdownHook.remove();
         }
     }
 
@@ -139,11 +134,7 @@ public final class LocalInfra implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // called from the hook itself
-        }
+        shutdownHook.remove();
         LOG.info("Stopping local infrastructure in {}", home);
         try {
             kafka.close();

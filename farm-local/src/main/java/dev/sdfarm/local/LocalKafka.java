@@ -87,7 +87,7 @@ public final class LocalKafka implements AutoCloseable {
     private final boolean formatted;
     private final Process process;
     private final OutputStream lifeline;
-    private final Thread shutdownHook;
+    private final ShutdownHook shutdownHook;
     private boolean closed;
 
     private LocalKafka(Path home, Path logFile, int port, int controllerPort, String clusterId, boolean formatted,
@@ -100,8 +100,7 @@ public final class LocalKafka implements AutoCloseable {
         this.formatted = formatted;
         this.process = process;
         this.lifeline = process.getOutputStream();
-        this.shutdownHook = new Thread(this::closeQuietly, "local-kafka-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.shutdownHook = ShutdownHook.register("local-kafka-shutdown", this::closeQuietly);
     }
 
     /** Starts the broker under {@code home} with free ports. */
@@ -415,11 +414,7 @@ public final class LocalKafka implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // called from the hook itself
-        }
+        shutdownHook.remove();
         try {
             if (process.isAlive()) {
                 process.destroy();
@@ -454,11 +449,7 @@ public final class LocalKafka implements AutoCloseable {
      */
     synchronized void detachShutdownHook() {
         if (!closed) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException shuttingDown) {
-                // too late to matter
-            }
+            shutdownHook.remove();
         }
     }
 

@@ -59,7 +59,7 @@ public final class LocalPostgres implements AutoCloseable {
     private final Path dataDirectory;
     private final Path logFile;
     private final boolean ephemeral;
-    private final Thread shutdownHook;
+    private final ShutdownHook shutdownHook;
     private boolean closed;
 
     private LocalPostgres(EmbeddedPostgres pg, Path dataDirectory, Path logFile, boolean ephemeral) {
@@ -67,8 +67,7 @@ public final class LocalPostgres implements AutoCloseable {
         this.dataDirectory = dataDirectory;
         this.logFile = logFile;
         this.ephemeral = ephemeral;
-        this.shutdownHook = new Thread(this::closeQuietly, "local-postgres-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.shutdownHook = ShutdownHook.register("local-postgres-shutdown", this::closeQuietly);
     }
 
     /**
@@ -227,11 +226,7 @@ public final class LocalPostgres implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // called from the hook itself
-        }
+        shutdownHook.remove();
         try {
             pg.close();
         } finally {
@@ -247,11 +242,7 @@ public final class LocalPostgres implements AutoCloseable {
      */
     synchronized void detachShutdownHook() {
         if (!closed) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException shuttingDown) {
-                // too late to matter
-            }
+            shutdownHook.remove();
         }
     }
 
