@@ -18,9 +18,7 @@ import dev.sdfarm.diffusion.sample.SamplerParams;
 import dev.sdfarm.diffusion.sample.Scheduler;
 
 import java.io.IOException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -79,14 +77,9 @@ final class Renderer {
                 String key = job.outputPrefix() + index + ".png";
                 ObjectInfo info = store.put(key, png);
                 outputs.add(new OutputImage(index, key, image.seed(), image.infotext(), p.width(), p.height(),
-                        info.size(), sha256(png)));
+                        info.size(), FileHashing.sha256Hex(png)));
             }
         }
         return outputs;
-    }
-
-    private static String sha256(byte[] bytes) {
-        MessageDigest d = FileHashing.sha256();
-        return HexFormat.of().formatHex(d.digest(bytes));
     }
 }

@@ -1,8 +1,8 @@
 package dev.sdfarm.gateway.auth;
 
+import dev.sdfarm.checkpoint.io.FileHashing;
+
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Optional;
 
@@ -51,11 +51,7 @@ public final class KeyTokens {
     }
 
     public static byte[] hash(String secret) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.US_ASCII));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return FileHashing.sha256().digest(secret.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static String random(int n) {

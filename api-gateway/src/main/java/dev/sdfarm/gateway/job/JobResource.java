@@ -1,6 +1,5 @@
 package dev.sdfarm.gateway.job;
 
-import dev.sdfarm.core.message.Messages;
 import dev.sdfarm.gateway.auth.Caller;
 import dev.sdfarm.gateway.auth.CurrentCaller;
 import dev.sdfarm.gateway.auth.Role;
@@ -74,7 +73,7 @@ public class JobResource {
             if (idempotencyKey != null) {
                 var earlier = jobs.byIdempotencyKey(c.tenantId(), idempotencyKey);
                 if (earlier.isPresent()) {
-                    return jobs.replay(earlier.get(), JobService.sha256(Messages.toJson(request)));
+                    return jobs.replay(earlier.get(), JobService.requestHash(request));
                 }
             }
             throw e;

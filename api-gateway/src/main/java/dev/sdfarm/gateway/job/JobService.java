@@ -1,6 +1,7 @@
 package dev.sdfarm.gateway.job;
 
 import java.time.Duration;
+import dev.sdfarm.checkpoint.io.FileHashing;
 import dev.sdfarm.core.Topics;
 import dev.sdfarm.core.message.CancelRequest;
 import dev.sdfarm.core.message.GenerationParams;
@@ -25,11 +26,8 @@ import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -58,7 +56,7 @@ public class JobService {
     @Timed(value = "sdfarm.jobs.submit", description = "Job submissions (both APIs), replays and refusals included")
     @Counted(value = "sdfarm.jobs.submitted", description = "Job submissions (both APIs)")
     public Submission submit(Caller caller, JobRequest request, String idempotencyKey) {
-        String requestHash = sha256(Messages.toJson(request));
+        String requestHash = requestHash(request);
         if (idempotencyKey != null) {
             Optional<Job> earlier = byIdempotencyKey(caller.tenantId(), idempotencyKey);
             if (earlier.isPresent()) {
@@ -117,12 +115,9 @@ public class JobService {
         return new Submission(view(earlier), false);
     }
 
-    public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** The hash that tells a replayed submission from a new body under the same Idempotency-Key. */
+    public static String requestHash(JobRequest request) {
+        return FileHashing.sha256Hex(Messages.toJson(request));
     }
 
     @Transactional

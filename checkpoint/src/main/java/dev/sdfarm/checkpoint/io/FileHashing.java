@@ -23,6 +23,11 @@ public final class FileHashing {
         }
     }
 
+    /** Lower-case hex sha256 of {@code bytes}. */
+    public static String sha256Hex(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
     /**
      * Lower-case hex sha256 of bytes {@code [from, to)} of the file.
      *

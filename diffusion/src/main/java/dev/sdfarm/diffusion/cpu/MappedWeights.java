@@ -16,6 +16,7 @@ abstract sealed class MappedWeights extends CpuTensor {
     static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     final MemorySegment bytes;
+    private final DType dtype;
 
     private MappedWeights(CpuBackend backend, Shape shape, MemorySegment bytes, DType dtype) {
         super(backend, shape);
@@ -23,6 +24,12 @@ abstract sealed class MappedWeights extends CpuTensor {
             throw new IllegalArgumentException(bytes.byteSize() + " bytes for " + dtype + shape);
         }
         this.bytes = bytes;
+        this.dtype = dtype;
+    }
+
+    @Override
+    public final DType dtype() {
+        return dtype;
     }
 
     /** Weights of {@code dtype} (fp32, fp16 or bf16) over {@code bytes}. */
@@ -52,11 +59,6 @@ abstract sealed class MappedWeights extends CpuTensor {
         }
 
         @Override
-        public DType dtype() {
-            return DType.F32;
-        }
-
-        @Override
         void decode(long from, float[] dst, int off, int n) {
             MemorySegment.copy(bytes, FLOAT, from * 4, dst, off, n);
         }
@@ -66,11 +68,6 @@ abstract sealed class MappedWeights extends CpuTensor {
     static final class F16 extends MappedWeights {
         F16(CpuBackend backend, Shape shape, MemorySegment bytes) {
             super(backend, shape, bytes, DType.F16);
-        }
-
-        @Override
-        public DType dtype() {
-            return DType.F16;
         }
 
         @Override
@@ -86,11 +83,6 @@ abstract sealed class MappedWeights extends CpuTensor {
     static final class BF16 extends MappedWeights {
         BF16(CpuBackend backend, Shape shape, MemorySegment bytes) {
             super(backend, shape, bytes, DType.BF16);
-        }
-
-        @Override
-        public DType dtype() {
-            return DType.BF16;
         }
 
         @Override
