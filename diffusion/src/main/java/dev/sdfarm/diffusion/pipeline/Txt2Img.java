@@ -19,7 +19,9 @@ import dev.sdfarm.diffusion.tensor.Tensor;
 import dev.sdfarm.diffusion.vae.VaeEncoder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Text to image as AUTOMATIC1111's txt2img does it for SD1.x: conditioning for the prompt (its composable parts)
@@ -54,22 +56,51 @@ public final class Txt2Img {
     }
 
     public static List<RenderedImage> render(StableDiffusion model, Txt2ImgRequest r, Progress listener) {
+        return render(model, List.of(r), listener).getFirst();
+    }
+
+    /**
+     * Several requests in one sampling run: the UNet sees the rows of all of them in one batch per token count,
+     * so a model evaluation serves every request. The requests must sample alike ({@link
+     * Txt2ImgRequest#samplesWith}); prompts, seeds, CFG scales, batch sizes and CLIP skip may differ. Each request
+     * keeps its own noise generators, conditioning and guidance, so its images are those of its own render.
+     *
+     * @return each request's images, in request order
+     */
+    public static List<List<RenderedImage>> render(StableDiffusion model, List<Txt2ImgRequest> requests,
+                                                   Progress listener) {
+        if (requests.isEmpty()) {
+            throw new IllegalArgumentException("no requests to render");
+        }
+        Txt2ImgRequest r = requests.getFirst();
+        for (Txt2ImgRequest other : requests) {
+            if (!r.samplesWith(other)) {
+                throw new IllegalArgumentException("requests in one batch must share steps, sampler, scheduler, size,"
+                        + " noise source and sampler parameters");
+            }
+        }
         Progress progress = listener == null ? SILENT : listener;
         Backend backend = model.backend();
         long t0 = System.nanoTime();
-        PromptConditioning conds = model.conditioner().condition(r.prompt(), r.negativePrompt(), r.clipSkip(), false);
+        List<PromptConditioning> conds = new ArrayList<>();
+        for (Txt2ImgRequest q : requests) {
+            conds.add(model.conditioner().condition(q.prompt(), q.negativePrompt(), q.clipSkip(), false));
+        }
         long t1 = System.nanoTime();
         progress.phase("conditioning", (t1 - t0) / 1e9);
         LatentShape shape = LatentShape.forImage(r.width(), r.height());
-        int n = r.batchSize();
-        LatentNoise noise = new LatentNoise(r.noiseSource(), shape, SeedPlan.forImages(r.seed(), r.seed(), 0.0, n));
-        float[] initial = flatten(noise.next());
+        List<LatentNoise> noises = new ArrayList<>();
+        for (Txt2ImgRequest q : requests) {
+            noises.add(new LatentNoise(q.noiseSource(), shape,
+                    SeedPlan.forImages(q.seed(), q.seed(), 0.0, q.batchSize())));
+        }
+        SamplerNoise samplerNoise = SamplerNoise.of(noises);
+        float[] initial = samplerNoise.next(0f, 0f); // every batch's first draw is its initial noise
         float[] imageCond = model.inpainting() ? imageConditioning(model, r.width(), r.height()) : null;
-        Guidance guidance = new Guidance(model, conds, n, shape, r.cfgScale(), imageCond);
+        Guidance guidance = new Guidance(model, requests, conds, shape, imageCond);
         int[] timesteps = r.sampler().usesTimesteps() ? r.sampler().timesteps(r.steps(), model.schedule(), false) : null;
         int total = timesteps != null ? r.sampler().timestepEvaluations(timesteps) : evaluations(r);
         int[] done = {0};
-        SamplerNoise samplerNoise = SamplerNoise.of(noise);
         float[] latents;
         if (timesteps != null) {
             latents = r.sampler().sampleTimesteps((x, t) -> report(progress, done, total, guidance.eps(x, t)), initial,
@@ -83,17 +114,22 @@ public final class Txt2Img {
         progress.phase("sampling", (t2 - t1) / 1e9);
         // One image at a time, as A1111's decode_latent_batch does: the decoder's full-resolution activations
         // dominate memory.
-        List<RenderedImage> images = new ArrayList<>();
-        int latentSize = shape.channels() * shape.height() * shape.width();
-        for (int i = 0; i < n; i++) {
-            float[] latent = Arrays.copyOfRange(latents, i * latentSize, (i + 1) * latentSize);
-            float[] image = backend.toFloats(model.vae().decode(backend.upload(latent,
-                    Shape.of(1, shape.channels(), shape.height(), shape.width()))));
-            images.add(new RenderedImage(latent, image, Raster.fromSignedUnit(image, r.height(), r.width()),
-                    r.seed() + i, infotext(model, r, r.seed() + i)));
+        List<List<RenderedImage>> out = new ArrayList<>();
+        int latentSize = shape.elementCount();
+        int at = 0;
+        for (Txt2ImgRequest q : requests) {
+            List<RenderedImage> images = new ArrayList<>();
+            for (int i = 0; i < q.batchSize(); i++, at++) {
+                float[] latent = Arrays.copyOfRange(latents, at * latentSize, (at + 1) * latentSize);
+                float[] image = backend.toFloats(model.vae().decode(backend.upload(latent,
+                        Shape.of(1, shape.channels(), shape.height(), shape.width()))));
+                images.add(new RenderedImage(latent, image, Raster.fromSignedUnit(image, q.height(), q.width()),
+                        q.seed() + i, infotext(model, q, q.seed() + i)));
+            }
+            out.add(images);
         }
         progress.phase("decoding", (System.nanoTime() - t2) / 1e9);
-        return images;
+        return out;
     }
 
     /**
@@ -161,40 +197,81 @@ public final class Txt2Img {
         return result;
     }
 
-    private static float[] flatten(float[][] images) {
-        int size = images[0].length;
-        float[] out = new float[images.length * size];
-        for (int i = 0; i < images.length; i++) {
-            System.arraycopy(images[i], 0, out, i * size, size);
-        }
-        return out;
-    }
-
-    /** A1111's {@code CFGDenoiser} around the UNet, for sigmas (k-diffusion) and for timesteps (DDIM, PLMS, UniPC). */
+    /**
+     * A1111's {@code CFGDenoiser} around the UNet, for sigmas (k-diffusion) and for timesteps (DDIM, PLMS, UniPC),
+     * over the images of one or more requests. Each image has a UNet row per cond part and one for its uncond;
+     * the rows are ordered as A1111 batches one request (every part for every image, then every uncond; requests
+     * one after another within each), and the rows sharing a token count go through the UNet in one call (one
+     * call when cond and uncond lengths match, as in A1111, two when they do not).
+     */
     private static final class Guidance {
+        /** UNet rows that share a token count: the image each row takes its latent from, and their text. */
+        private record Call(int[] images, int[] rows, Tensor context) {
+        }
+
         private final StableDiffusion model;
         private final Backend backend;
-        private final List<Conditioning> parts;
-        private final Conditioning uncond;
-        private final int images;
         private final LatentShape shape;
-        private final float cfg;
-        private final Tensor batchedContext;
+        private final int latentSize;
         private final float[] imageCond;
+        private final int rowCount;
+        private final List<Call> calls = new ArrayList<>();
+        /** Per image: its part rows, their guidance scales ({@code weight·cfg} in float32), its uncond row. */
+        private final int[][] partRows;
+        private final float[][] scales;
+        private final int[] uncondRows;
 
         /** @param imageCond an inpainting model's conditioning image {@code [5, h, w]}, or null */
-        Guidance(StableDiffusion model, PromptConditioning conds, int images, LatentShape shape, double cfg,
-                 float[] imageCond) {
-            this.imageCond = imageCond;
+        Guidance(StableDiffusion model, List<Txt2ImgRequest> requests, List<PromptConditioning> conds,
+                 LatentShape shape, float[] imageCond) {
             this.model = model;
             this.backend = model.backend();
-            this.parts = conds.parts();
-            this.uncond = conds.negative();
-            this.images = images;
             this.shape = shape;
-            this.cfg = (float) cfg;
-            boolean sameLength = parts.getFirst().tokens() == uncond.tokens();
-            this.batchedContext = sameLength ? context(true, true) : null;
+            this.latentSize = shape.elementCount();
+            this.imageCond = imageCond;
+            int images = requests.stream().mapToInt(Txt2ImgRequest::batchSize).sum();
+            partRows = new int[images][];
+            scales = new float[images][];
+            uncondRows = new int[images];
+            List<Integer> rowImages = new ArrayList<>();
+            List<Conditioning> rowTexts = new ArrayList<>();
+            int first = 0;
+            for (int q = 0; q < requests.size(); q++) {
+                List<Conditioning> parts = conds.get(q).parts();
+                int n = requests.get(q).batchSize();
+                for (int i = first; i < first + n; i++) {
+                    partRows[i] = new int[parts.size()];
+                    scales[i] = new float[parts.size()];
+                }
+                for (int j = 0; j < parts.size(); j++) {
+                    for (int i = first; i < first + n; i++) {
+                        partRows[i][j] = rowImages.size();
+                        scales[i][j] = (float) (parts.get(j).weight() * requests.get(q).cfgScale());
+                        rowImages.add(i);
+                        rowTexts.add(parts.get(j));
+                    }
+                }
+                first += n;
+            }
+            first = 0;
+            for (int q = 0; q < requests.size(); q++) {
+                for (int i = first; i < first + requests.get(q).batchSize(); i++) {
+                    uncondRows[i] = rowImages.size();
+                    rowImages.add(i);
+                    rowTexts.add(conds.get(q).negative());
+                }
+                first += requests.get(q).batchSize();
+            }
+            rowCount = rowImages.size();
+            Map<Integer, List<Integer>> byTokens = new LinkedHashMap<>();
+            for (int row = 0; row < rowCount; row++) {
+                byTokens.computeIfAbsent(rowTexts.get(row).tokens(), k -> new ArrayList<>()).add(row);
+            }
+            for (List<Integer> rows : byTokens.values()) {
+                int[] rowIds = rows.stream().mapToInt(Integer::intValue).toArray();
+                int[] imageIds = rows.stream().mapToInt(rowImages::get).toArray();
+                calls.add(new Call(imageIds, rowIds, context(rows.stream().map(rowTexts::get).toList())));
+            }
         }
 
         /** k-diffusion's {@code CompVisDenoiser}: {@code x + eps(x·c_in, t(σ))·(−σ)}, with guidance. */
@@ -206,9 +283,13 @@ public final class Txt2Img {
                 scaled[i] = x[i] * cIn;
             }
             float[][] out = evaluate(scaled, t);
-            for (float[] o : out) {
-                for (int i = 0; i < o.length; i++) {
-                    o[i] = x[i % x.length] + o[i] * -sigma;
+            for (Call call : calls) {
+                for (int r = 0; r < call.rows().length; r++) {
+                    float[] o = out[call.rows()[r]];
+                    int base = call.images()[r] * latentSize;
+                    for (int i = 0; i < o.length; i++) {
+                        o[i] = x[base + i] + o[i] * -sigma;
+                    }
                 }
             }
             return combine(out);
@@ -219,23 +300,19 @@ public final class Txt2Img {
             return combine(evaluate(x, t));
         }
 
-        /** Model outputs: one array per cond part (all images), then the uncond (all images). */
+        /** The model's output for every row. */
         private float[][] evaluate(float[] x, float t) {
-            int k = parts.size();
-            int rowsPerCopy = images;
-            float[][] out = new float[k + 1][];
-            if (batchedContext != null) {
-                float[] xIn = repeat(x, k + 1);
-                float[] eps = unet(xIn, t, (k + 1) * rowsPerCopy, batchedContext);
-                for (int j = 0; j <= k; j++) {
-                    out[j] = Arrays.copyOfRange(eps, j * x.length, (j + 1) * x.length);
+            float[][] out = new float[rowCount][];
+            for (Call call : calls) {
+                int rows = call.rows().length;
+                float[] in = new float[rows * latentSize];
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(x, call.images()[r] * latentSize, in, r * latentSize, latentSize);
                 }
-            } else {
-                float[] eps = unet(repeat(x, k), t, k * rowsPerCopy, context(true, false));
-                for (int j = 0; j < k; j++) {
-                    out[j] = Arrays.copyOfRange(eps, j * x.length, (j + 1) * x.length);
+                float[] eps = unet(in, t, rows, call.context());
+                for (int r = 0; r < rows; r++) {
+                    out[call.rows()[r]] = Arrays.copyOfRange(eps, r * latentSize, (r + 1) * latentSize);
                 }
-                out[k] = unet(x, t, rowsPerCopy, context(false, true));
             }
             return out;
         }
@@ -247,12 +324,11 @@ public final class Txt2Img {
             float[] input = x;
             if (imageCond != null) {
                 // DiffusionWrapper 'hybrid': cat([x] + c_concat, dim=1), the same conditioning image on every row
-                int latent = channels * shape.height() * shape.width();
-                input = new float[rows * (latent + imageCond.length)];
+                input = new float[rows * (latentSize + imageCond.length)];
                 for (int i = 0; i < rows; i++) {
-                    int at = i * (latent + imageCond.length);
-                    System.arraycopy(x, i * latent, input, at, latent);
-                    System.arraycopy(imageCond, 0, input, at + latent, imageCond.length);
+                    int at = i * (latentSize + imageCond.length);
+                    System.arraycopy(x, i * latentSize, input, at, latentSize);
+                    System.arraycopy(imageCond, 0, input, at + latentSize, imageCond.length);
                 }
                 channels += INPAINTING_CONDITIONING_CHANNELS;
             }
@@ -260,35 +336,26 @@ public final class Txt2Img {
             return backend.toFloats(model.unet().predictNoise(in, timesteps, context));
         }
 
-        /** {@code denoised = uncond + Σ_parts (part − uncond)·(weight·cfg)}, in float32 as A1111. */
+        /** Per image {@code denoised = uncond + Σ_parts (part − uncond)·(weight·cfg)}, in float32 as A1111. */
         private float[] combine(float[][] out) {
-            float[] u = out[out.length - 1];
-            float[] result = u.clone();
-            for (int j = 0; j < parts.size(); j++) {
-                float scale = (float) (parts.get(j).weight() * cfg);
-                float[] c = out[j];
-                for (int i = 0; i < result.length; i++) {
-                    result[i] += (c[i] - u[i]) * scale;
+            float[] result = new float[uncondRows.length * latentSize];
+            for (int image = 0; image < uncondRows.length; image++) {
+                float[] u = out[uncondRows[image]];
+                int base = image * latentSize;
+                System.arraycopy(u, 0, result, base, latentSize);
+                for (int j = 0; j < partRows[image].length; j++) {
+                    float scale = scales[image][j];
+                    float[] c = out[partRows[image][j]];
+                    for (int i = 0; i < latentSize; i++) {
+                        result[base + i] += (c[i] - u[i]) * scale;
+                    }
                 }
             }
             return result;
         }
 
-        /** The text conditioning for the batch: every part for every image, then the uncond of every image. */
-        private Tensor context(boolean withParts, boolean withUncond) {
-            List<Conditioning> rows = new ArrayList<>();
-            if (withParts) {
-                for (Conditioning part : parts) {
-                    for (int i = 0; i < images; i++) {
-                        rows.add(part);
-                    }
-                }
-            }
-            if (withUncond) {
-                for (int i = 0; i < images; i++) {
-                    rows.add(uncond);
-                }
-            }
+        /** The text conditioning of the given rows as one {@code [rows, tokens, hidden]} tensor. */
+        private Tensor context(List<Conditioning> rows) {
             int tokens = rows.getFirst().tokens();
             int hidden = rows.getFirst().hidden();
             float[] values = new float[rows.size() * tokens * hidden];
@@ -296,14 +363,6 @@ public final class Txt2Img {
                 System.arraycopy(rows.get(i).values(), 0, values, i * tokens * hidden, tokens * hidden);
             }
             return backend.upload(values, Shape.of(rows.size(), tokens, hidden));
-        }
-
-        private static float[] repeat(float[] x, int copies) {
-            float[] out = new float[x.length * copies];
-            for (int j = 0; j < copies; j++) {
-                System.arraycopy(x, 0, out, j * x.length, x.length);
-            }
-            return out;
         }
     }
 }

@@ -27,4 +27,14 @@ public record Txt2ImgRequest(String prompt, String negativePrompt, long seed, in
         return new Txt2ImgRequest(prompt, negativePrompt, newSeed, steps, sampler, scheduler, cfgScale, width, height,
                 batchSize, clipSkip, noiseSource, samplerParams);
     }
+
+    /**
+     * Whether the two can share one sampling run ({@link Txt2Img#render(StableDiffusion, java.util.List,
+     * Txt2Img.Progress)}): the same steps, sampler, scheduler, size, noise source and sampler parameters.
+     */
+    public boolean samplesWith(Txt2ImgRequest other) {
+        return steps == other.steps && sampler == other.sampler && scheduler == other.scheduler
+                && width == other.width && height == other.height && noiseSource == other.noiseSource
+                && samplerParams.equals(other.samplerParams);
+    }
 }

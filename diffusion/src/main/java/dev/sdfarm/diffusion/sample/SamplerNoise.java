@@ -3,7 +3,6 @@ package dev.sdfarm.diffusion.sample;
 import dev.sdfarm.diffusion.rng.LatentNoise;
 
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Noise for ancestral and SDE steps: k-diffusion's {@code noise_sampler(sigma, sigma_next)} and {@code
@@ -20,13 +19,24 @@ public interface SamplerNoise {
 
     /** A1111's sampler noise: each call is {@link LatentNoise#next()}, the images concatenated. */
     static SamplerNoise of(LatentNoise noise) {
-        Objects.requireNonNull(noise, "noise");
+        return of(List.of(noise));
+    }
+
+    /**
+     * The noise of several batches sampled as one: each call draws {@link LatentNoise#next()} from every batch in
+     * order and concatenates all their images, so each batch's stream is the one it would have alone.
+     */
+    static SamplerNoise of(List<LatentNoise> batches) {
+        List<LatentNoise> list = List.copyOf(batches);
+        int size = list.stream().mapToInt(b -> b.imageCount() * b.shape().elementCount()).sum();
         return (sigma, sigmaNext) -> {
-            float[][] images = noise.next();
-            int n = images.length == 0 ? 0 : images[0].length;
-            float[] out = new float[images.length * n];
-            for (int i = 0; i < images.length; i++) {
-                System.arraycopy(images[i], 0, out, i * n, n);
+            float[] out = new float[size];
+            int at = 0;
+            for (LatentNoise batch : list) {
+                for (float[] image : batch.next()) {
+                    System.arraycopy(image, 0, out, at, image.length);
+                    at += image.length;
+                }
             }
             return out;
         };

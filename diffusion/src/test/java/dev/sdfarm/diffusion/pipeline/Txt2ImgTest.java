@@ -51,12 +51,18 @@ class Txt2ImgTest {
     @ParameterizedTest
     @MethodSource("cases")
     void finalLatentImageAndInfotextMatchA1111(Txt2ImgFixtures.Case c) {
-        Sampler sampler = Sampler.byName(c.sampler());
-        SamplerParams params = SamplerParams.DEFAULTS;
-        Txt2ImgRequest request = new Txt2ImgRequest(Txt2ImgFixtures.PROMPT, Txt2ImgFixtures.NEGATIVE_PROMPT, c.seeds().getFirst(), c.steps(),
-                sampler, Scheduler.byName(c.scheduler()), c.cfgScale(), c.width(), c.height(), c.batch(),
-                c.clipSkip(), NoiseSource.fromSetting(c.randnSource()), params);
-        List<RenderedImage> images = Txt2Img.render(model, request, null);
+        assertMatchesA1111(c, Txt2Img.render(model, request(c), null), "");
+    }
+
+    /** The engine's request for a fixture case. */
+    static Txt2ImgRequest request(Txt2ImgFixtures.Case c) {
+        return new Txt2ImgRequest(Txt2ImgFixtures.PROMPT, Txt2ImgFixtures.NEGATIVE_PROMPT, c.seeds().getFirst(),
+                c.steps(), Sampler.byName(c.sampler()), Scheduler.byName(c.scheduler()), c.cfgScale(), c.width(),
+                c.height(), c.batch(), c.clipSkip(), NoiseSource.fromSetting(c.randnSource()), SamplerParams.DEFAULTS);
+    }
+
+    /** Latents within 1e-3 of their scale, every pixel within 1, infotexts equal but for the version. */
+    static void assertMatchesA1111(Txt2ImgFixtures.Case c, List<RenderedImage> images, String label) {
         assertEquals(c.batch(), images.size());
         float[] latent = concat(images.stream().map(RenderedImage::latent).toList());
         double scale = c.latent().maxAbs();
@@ -74,8 +80,8 @@ class Txt2ImgTest {
         }
         double mse = squared / c.image().length;
         double psnr = mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(255.0 * 255.0 / mse);
-        System.out.printf("txt2img %s: latent max abs error %.2e (max |latent| %.1f), worst pixel %d, PSNR %.1f dB%n",
-                c.name(), err, scale, worstPixel, psnr);
+        System.out.printf("txt2img %s%s: latent max abs error %.2e (max |latent| %.1f), worst pixel %d, PSNR %.1f dB%n",
+                c.name(), label, err, scale, worstPixel, psnr);
         assertTrue(psnr >= 40, c + ": PSNR " + psnr + " dB");
         assertTrue(err <= 1e-3 * scale, c + ": latent max abs error " + err + " vs max |latent| " + scale);
         assertTrue(worstPixel <= 1, c + ": a pixel differs by " + worstPixel);
