@@ -1,11 +1,11 @@
 package dev.sdfarm.worker;
 
-/** Thrown from the progress callback to stop a render between steps. */
+/**
+ * Thrown from the progress callback to stop a render between steps once every job of the batch is cancelled
+ * (each has been reported as such already).
+ */
 final class JobCancelledException extends RuntimeException {
-    final int step;
-
-    JobCancelledException(int step) {
+    JobCancelledException() {
         super("cancelled", null, false, false);
-        this.step = step;
     }
 }

@@ -19,6 +19,13 @@ public interface WorkerConfig {
     @WithDefault("8G")
     String modelBudget();
 
+    /**
+     * Most images sampled together: queued requests that sample alike (same model, size, sampler, scheduler,
+     * steps, noise source, eta) share one UNet batch up to this many images; 1 renders one request at a time.
+     */
+    @WithDefault("4")
+    int maxBatchImages();
+
     /** Times a request that fails (not by crashing the worker) is tried before it goes to the dead-letter topic. */
     @WithDefault("3")
     int maxAttempts();

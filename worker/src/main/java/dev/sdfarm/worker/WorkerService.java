@@ -65,12 +65,13 @@ public class WorkerService {
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("heartbeats")
                 .daemon().unstarted(r));
         heartbeats.scheduleAtFixedRate(this::beat, 0, config.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
-        LOG.infof("worker %s started: %s backend, %d threads, store %s, model budget %s", workerId, backend.name(),
-                backend.threads(), store.describe(), config.modelBudget());
+        LOG.infof("worker %s started: %s backend, %d threads, store %s, model budget %s, batches up to %d images",
+                workerId, backend.name(), backend.threads(), store.describe(), config.modelBudget(),
+                config.maxBatchImages());
     }
 
     void stop(@Observes ShutdownEvent e) throws Exception {
-        LOG.infof("worker %s stopping (job in hand: %s)", workerId, loop.currentJob());
+        LOG.infof("worker %s stopping (jobs in hand: %s)", workerId, loop.currentJobs());
         loop.stop(Duration.ofSeconds(config.shutdownGraceSeconds()));
         loopThread.join((config.shutdownGraceSeconds() + 30) * 1000L);
         heartbeats.shutdownNow();
@@ -86,7 +87,7 @@ public class WorkerService {
             Runtime rt = Runtime.getRuntime();
             WorkerHeartbeat hb = new WorkerHeartbeat(WorkerHeartbeat.VERSION, workerId, host, backend.name(),
                     Instant.now(), rt.totalMemory() - rt.freeMemory(), rt.maxMemory(), cache.residentBytes(),
-                    cache.residentModels(), loop.currentJob());
+                    cache.residentModels(), loop.currentJobs());
             events.heartbeat(workerId, Messages.toJson(hb));
         } catch (RuntimeException ex) {
             LOG.debugf("heartbeat not sent: %s", ex.getMessage());

@@ -38,7 +38,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -84,22 +86,80 @@ class WorkerTest {
         producer.send(new ProducerRecord<>(topic, key, value)).get();
     }
 
-    /** The events of {@code job} up to and including its terminal one. */
-    private static List<JobEvent> eventsOf(UUID job) {
+    /** Sends the requests in one produce request, so the worker finds them queued together. */
+    private static void sendTogether(String topic, GenerationRequest... jobs) throws Exception {
+        try (KafkaProducer<String, byte[]> lingering = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, WorkerTestResource.bootstrapServers,
+                ProducerConfig.LINGER_MS_CONFIG, 60_000), new StringSerializer(), new ByteArraySerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            for (GenerationRequest job : jobs) {
+                sent.add(lingering.send(new ProducerRecord<>(topic, job.model().sha256(), Messages.toJson(job))));
+            }
+            lingering.flush();
+            for (var f : sent) {
+                f.get();
+            }
+        }
+    }
+
+    /** The events of the given jobs in the order they came, up to and including each one's terminal event. */
+    private static List<JobEvent> eventsOf(UUID... jobs) {
+        Set<UUID> wanted = Set.of(jobs);
+        Set<UUID> open = new HashSet<>(wanted);
         List<JobEvent> out = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(200))) {
                 JobEvent e = Messages.fromJson(r.value(), JobEvent.class);
-                if (e.jobId().equals(job)) {
+                if (wanted.contains(e.jobId())) {
                     out.add(e);
                     if (e.type().terminal()) {
-                        return out;
+                        open.remove(e.jobId());
                     }
                 }
             }
         }
-        throw new AssertionError("job " + job + " did not end; events so far: " + out);
+        if (!open.isEmpty()) {
+            throw new AssertionError("jobs " + open + " did not end; events so far: " + out);
+        }
+        return out;
+    }
+
+    /** Where the job's first event of this type is in the list. */
+    private static int indexOf(List<JobEvent> events, GenerationRequest job, JobEventType type) {
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).jobId().equals(job.jobId()) && events.get(i).type() == type) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + type + " event of job " + job.jobId() + " in " + events);
+    }
+
+    /** The job succeeded with the PNGs (pixels and infotext) the engine renders for it alone, n_iter as webui. */
+    private static void assertRenderedAlone(GenerationRequest job, List<JobEvent> events) throws Exception {
+        JobEvent done = events.stream().filter(e -> e.jobId().equals(job.jobId()) && e.type().terminal())
+                .findFirst().orElseThrow();
+        assertEquals(JobEventType.SUCCEEDED, done.type(), done.error());
+        GenerationParams p = job.params();
+        List<RenderedImage> expected = new ArrayList<>();
+        try (Checkpoint cp = Checkpoint.open(WorkerTestResource.storeRoot.resolve(WorkerTestResource.MODEL_KEY));
+             CpuBackend cpu = new CpuBackend()) {
+            StableDiffusion sd = StableDiffusion.load(cpu, cp, "tiny", WorkerTestResource.modelSha256);
+            var base = Renderer.engineRequest(p);
+            for (int it = 0; it < p.nIter(); it++) {
+                expected.addAll(Txt2Img.render(sd, base.withSeed(p.seed() + (long) it * p.batchSize()), null));
+            }
+        }
+        assertEquals(expected.size(), done.outputs().size());
+        for (int i = 0; i < expected.size(); i++) {
+            OutputImage o = done.outputs().get(i);
+            assertEquals(job.outputPrefix() + i + ".png", o.key());
+            assertEquals(p.seed() + i, o.seed());
+            PngImage png = PngReader.defaults().read(Files.readAllBytes(WorkerTestResource.storeRoot.resolve(o.key())));
+            assertEquals(expected.get(i).infotext(), png.parameters().orElseThrow());
+            assertEquals(expected.get(i).infotext(), o.infotext());
+            assertArrayEquals(expected.get(i).pixels().pixels(), png.raster().pixels(), "image " + i);
+        }
     }
 
     @Test
@@ -115,29 +175,95 @@ class WorkerTest {
         assertEquals(List.of(1, 2, 3, 4, 5, 6), steps, "progress over n_iter x steps");
         assertEquals(4, done.outputs().size());
 
-        // The same request rendered by the engine directly, n_iter as webui does it: seeds 42..45.
-        List<RenderedImage> expected = new ArrayList<>();
-        try (Checkpoint cp = Checkpoint.open(WorkerTestResource.storeRoot.resolve(WorkerTestResource.MODEL_KEY));
-             CpuBackend cpu = new CpuBackend()) {
-            StableDiffusion sd = StableDiffusion.load(cpu, cp, "tiny", WorkerTestResource.modelSha256);
-            var base = Renderer.engineRequest(job.params());
-            for (int it = 0; it < 2; it++) {
-                expected.addAll(Txt2Img.render(sd, base.withSeed(42 + it * 2L), null));
-            }
-        }
+        assertRenderedAlone(job, got); // n_iter as webui does it: seeds 42..45
         String metrics = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("sdfarm_worker_step_seconds_count"), "step timer exported");
         assertTrue(metrics.contains("sdfarm_worker_jobs_total{outcome=\"succeeded\"}"), "jobs by outcome exported");
         assertTrue(metrics.contains("sdfarm_worker_model_resident_bytes"), "cache gauges exported");
-        for (int i = 0; i < 4; i++) {
-            OutputImage o = done.outputs().get(i);
-            assertEquals(job.outputPrefix() + i + ".png", o.key());
-            assertEquals(42 + i, o.seed());
-            PngImage png = PngReader.defaults().read(Files.readAllBytes(WorkerTestResource.storeRoot.resolve(o.key())));
-            assertEquals(expected.get(i).infotext(), png.parameters().orElseThrow());
-            assertEquals(expected.get(i).infotext(), o.infotext());
-            assertArrayEquals(expected.get(i).pixels().pixels(), png.raster().pixels(), "image " + i);
+    }
+
+    @Test
+    void compatibleQueuedRequestsShareABatchAndEachGetsItsOwnImages() throws Exception {
+        GenerationRequest a = request(new GenerationParams("a lighthouse at dusk AND fog:0.4", "", 7, "Euler a",
+                "Automatic", 3, 5.0, 64, 64, 1, 2, 1, null, "GPU"), WorkerTestResource.MODEL_KEY,
+                WorkerTestResource.modelSha256);
+        GenerationRequest b = request(params(3, 2, 1), WorkerTestResource.MODEL_KEY, WorkerTestResource.modelSha256);
+        GenerationRequest moreSteps = request(params(4, 1, 1), WorkerTestResource.MODEL_KEY,
+                WorkerTestResource.modelSha256);
+        GenerationRequest afterIt = request(params(3, 1, 1), WorkerTestResource.MODEL_KEY,
+                WorkerTestResource.modelSha256);
+        sendTogether(Topics.GENERATION_BATCH, a, b, moreSteps, afterIt);
+        List<JobEvent> got = eventsOf(a.jobId(), b.jobId(), moreSteps.jobId(), afterIt.jobId());
+
+        // a and b were sampled together: both started before either made progress.
+        assertTrue(indexOf(got, b, JobEventType.STARTED) < indexOf(got, a, JobEventType.PROGRESS), got.toString());
+        assertTrue(indexOf(got, a, JobEventType.STARTED) < indexOf(got, b, JobEventType.PROGRESS), got.toString());
+        // Batches take a partition's requests in order: the 4-step request breaks the run, so the request after
+        // it (compatible with a and b) waits for its own batch.
+        int batchEnded = Math.max(indexOf(got, a, JobEventType.SUCCEEDED), indexOf(got, b, JobEventType.SUCCEEDED));
+        assertTrue(indexOf(got, moreSteps, JobEventType.STARTED) > batchEnded, got.toString());
+        assertTrue(indexOf(got, afterIt, JobEventType.STARTED) > indexOf(got, moreSteps, JobEventType.SUCCEEDED));
+        assertEquals(List.of(1, 2, 3, 4, 5, 6), got.stream()
+                .filter(e -> e.jobId().equals(a.jobId()) && e.type() == JobEventType.PROGRESS).map(JobEvent::step)
+                .toList(), "a's progress over both of its iterations");
+        for (GenerationRequest job : List.of(a, b, moreSteps, afterIt)) {
+            assertRenderedAlone(job, got);
         }
+        String metrics = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("sdfarm_worker_batch_jobs_max 2.0"), "a batch of two jobs in the metrics");
+    }
+
+    @Test
+    void cancellingOneJobOfABatchLeavesTheOtherToFinish() throws Exception {
+        GenerationRequest cancelled = request(params(40, 1, 1), WorkerTestResource.MODEL_KEY,
+                WorkerTestResource.modelSha256);
+        GenerationRequest kept = request(params(40, 1, 1).withSeed(9), WorkerTestResource.MODEL_KEY,
+                WorkerTestResource.modelSha256);
+        sendTogether(Topics.GENERATION_BATCH, cancelled, kept);
+        List<JobEvent> got = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (got.stream().noneMatch(e -> e.jobId().equals(cancelled.jobId()) && e.type() == JobEventType.PROGRESS)
+                && System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> r : events.poll(Duration.ofMillis(100))) {
+                JobEvent e = Messages.fromJson(r.value(), JobEvent.class);
+                if (e.jobId().equals(cancelled.jobId()) || e.jobId().equals(kept.jobId())) {
+                    got.add(e);
+                }
+            }
+        }
+        send(Topics.JOB_CONTROL, cancelled.jobId().toString(), Messages.toJson(CancelRequest.of(cancelled.jobId(),
+                Instant.now())));
+        got.addAll(eventsOf(cancelled.jobId(), kept.jobId()));
+
+        JobEvent end = got.stream().filter(e -> e.jobId().equals(cancelled.jobId()) && e.type().terminal())
+                .findFirst().orElseThrow();
+        assertEquals(JobEventType.CANCELLED, end.type());
+        assertTrue(end.step() < 40, "stopped between steps, at " + end.step());
+        assertTrue(indexOf(got, kept, JobEventType.STARTED) < indexOf(got, cancelled, JobEventType.PROGRESS),
+                "the two were one batch: " + got);
+        assertTrue(end.outputs() == null || end.outputs().isEmpty());
+        assertRenderedAlone(kept, got);
+        assertTrue(indexOf(got, cancelled, JobEventType.CANCELLED) < indexOf(got, kept, JobEventType.SUCCEEDED),
+                "the cancellation was reported at once, not when the batch ended");
+    }
+
+    @Test
+    void aRequestTheModelRefusesFailsAloneAndTheRestOfItsBatchSucceeds() throws Exception {
+        GenerationParams good = params(3, 1, 1);
+        // Clip skip 13 asks for more layers than the text encoder has (12): the engine refuses it while sampling.
+        GenerationParams tooDeep = new GenerationParams(good.prompt(), good.negativePrompt(), 5, good.samplerName(),
+                good.scheduler(), good.steps(), good.cfgScale(), good.width(), good.height(), 1, 1, 13, null,
+                good.rng());
+        GenerationRequest bad = request(tooDeep, WorkerTestResource.MODEL_KEY, WorkerTestResource.modelSha256);
+        GenerationRequest fine = request(good, WorkerTestResource.MODEL_KEY, WorkerTestResource.modelSha256);
+        sendTogether(Topics.GENERATION_BATCH, bad, fine);
+        List<JobEvent> got = eventsOf(bad.jobId(), fine.jobId());
+
+        JobEvent failed = got.stream().filter(e -> e.jobId().equals(bad.jobId()) && e.type().terminal())
+                .findFirst().orElseThrow();
+        assertEquals(JobEventType.FAILED, failed.type());
+        assertTrue(failed.error().contains("clip skip"), failed.error());
+        assertRenderedAlone(fine, got);
     }
 
     @Test

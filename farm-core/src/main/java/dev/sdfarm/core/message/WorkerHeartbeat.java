@@ -20,12 +20,13 @@ public record WorkerHeartbeat(
         @JsonProperty("heap_max_bytes") long heapMaxBytes,
         @JsonProperty("resident_bytes") long residentBytes,
         @JsonProperty("resident_models") List<String> residentModels,
-        @JsonProperty("current_job") UUID currentJob) {
+        @JsonProperty("current_jobs") List<UUID> currentJobs) {
     public static final int VERSION = 1;
 
     public WorkerHeartbeat {
         Messages.requireVersion("worker heartbeat", version, VERSION);
         Messages.required("worker heartbeat", "worker_id", workerId);
         residentModels = residentModels == null ? List.of() : List.copyOf(residentModels);
+        currentJobs = currentJobs == null ? List.of() : List.copyOf(currentJobs);
     }
 }

@@ -55,7 +55,7 @@ class MessagesTest {
     @Test
     void heartbeatAndCancelRoundTrip() {
         WorkerHeartbeat hb = new WorkerHeartbeat(WorkerHeartbeat.VERSION, "worker-1", "node-a", "cpu", AT, 1, 2, 3,
-                List.of("ab".repeat(32)), JOB);
+                List.of("ab".repeat(32)), List.of(JOB));
         assertEquals(hb, Messages.fromJson(Messages.toJson(hb), WorkerHeartbeat.class));
         CancelRequest c = CancelRequest.of(JOB, AT);
         assertEquals(c, Messages.fromJson(Messages.toJson(c), CancelRequest.class));
