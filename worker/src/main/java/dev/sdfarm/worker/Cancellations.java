@@ -1,5 +1,6 @@
 package dev.sdfarm.worker;
 
+import dev.sdfarm.core.KafkaConnection;
 import dev.sdfarm.core.Topics;
 import dev.sdfarm.core.message.CancelRequest;
 import dev.sdfarm.core.message.MessageFormatException;
@@ -40,12 +41,11 @@ final class Cancellations implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    Cancellations(String bootstrap, String workerId) {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+    Cancellations(KafkaConnection kafka, String workerId) {
+        consumer = new KafkaConsumer<>(kafka.clientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "sdfarm-worker-control-" + workerId + "-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                 new StringDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(Topics.JOB_CONTROL));
         thread = Thread.ofPlatform().name("cancellations").daemon().start(this::run);

@@ -1,5 +1,6 @@
 package dev.sdfarm.worker;
 
+import dev.sdfarm.core.KafkaConnection;
 import dev.sdfarm.core.Topics;
 import dev.sdfarm.core.message.JobEvent;
 import dev.sdfarm.core.message.Messages;
@@ -27,13 +28,12 @@ final class EventSender implements AutoCloseable {
 
     private final KafkaProducer<String, byte[]> producer;
 
-    EventSender(String bootstrap, String clientId) {
-        producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+    EventSender(KafkaConnection kafka, String clientId) {
+        producer = new KafkaProducer<>(kafka.clientConfig(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 1,
-                ProducerConfig.CLIENT_ID_CONFIG, clientId),
+                ProducerConfig.CLIENT_ID_CONFIG, clientId)),
                 new StringSerializer(), new ByteArraySerializer());
     }
 

@@ -1,5 +1,6 @@
 package dev.sdfarm.worker;
 
+import dev.sdfarm.core.KafkaConnection;
 import dev.sdfarm.core.Topics;
 import dev.sdfarm.core.message.GenerationRequest;
 import dev.sdfarm.core.message.JobEvent;
@@ -92,7 +93,7 @@ final class RenderLoop implements Runnable {
     private volatile long giveBackAtNanos = Long.MAX_VALUE;
     private volatile List<UUID> currentJobs = List.of();
 
-    RenderLoop(String workerId, String bootstrap, WorkerConfig config, ModelCache cache, Renderer renderer,
+    RenderLoop(String workerId, KafkaConnection kafka, WorkerConfig config, ModelCache cache, Renderer renderer,
                EventSender events, Cancellations cancellations, RenderMetrics metrics) {
         this.workerId = workerId;
         this.config = config;
@@ -101,8 +102,7 @@ final class RenderLoop implements Runnable {
         this.events = events;
         this.cancellations = cancellations;
         this.metrics = metrics;
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        this.consumer = new KafkaConsumer<>(kafka.clientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, GROUP,
                 ConsumerConfig.CLIENT_ID_CONFIG, workerId,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
@@ -113,7 +113,7 @@ final class RenderLoop implements Runnable {
                 // ...but a dead worker's requests should move to another one soon (heartbeats run on their own
                 // thread, so a busy worker keeps its session).
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeoutMs(),
-                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, config.sessionTimeoutMs() / 4)),
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, config.sessionTimeoutMs() / 4))),
                 new StringDeserializer(), new ByteArrayDeserializer());
     }
 

@@ -1,5 +1,6 @@
 package dev.sdfarm.worker;
 
+import dev.sdfarm.core.KafkaConnection;
 import dev.sdfarm.core.message.Messages;
 import dev.sdfarm.core.message.WorkerHeartbeat;
 import dev.sdfarm.core.store.ObjectStores;
@@ -11,7 +12,7 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -32,8 +33,8 @@ public class WorkerService {
 
     @Inject
     WorkerConfig config;
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    @Inject
+    Config mpConfig;
     @Inject
     StoreConfig storeConfig;
     @Inject
@@ -57,9 +58,10 @@ public class WorkerService {
         backend = config.threads().map(t -> new CpuBackend(t, CpuBackend.vectorApiPresent()))
                 .orElseGet(CpuBackend::new);
         cache = new ModelCache(store, backend, Path.of(config.cacheDir()), bytes(config.modelBudget()));
-        events = new EventSender(bootstrap, "sdfarm-worker-" + workerId);
-        cancellations = new Cancellations(bootstrap, workerId);
-        loop = new RenderLoop(workerId, bootstrap, config, cache, new Renderer(store), events, cancellations,
+        KafkaConnection kafka = KafkaConnection.fromConfig(name -> mpConfig.getOptionalValue(name, String.class));
+        events = new EventSender(kafka, "sdfarm-worker-" + workerId);
+        cancellations = new Cancellations(kafka, workerId);
+        loop = new RenderLoop(workerId, kafka, config, cache, new Renderer(store), events, cancellations,
                 new RenderMetrics(metrics, cache));
         loopThread = Thread.ofPlatform().name("render-loop").start(loop);
         heartbeats = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("heartbeats")

@@ -4,7 +4,8 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import dev.sdfarm.core.KafkaConnection;
+import jakarta.inject.Inject;
 
 import java.time.Duration;
 import java.util.Map;
@@ -12,18 +13,17 @@ import java.util.Map;
 /** One Kafka admin client for the gateway's health check and queue-lag gauges, made on first use. */
 @ApplicationScoped
 public class KafkaAdmin {
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    @Inject
+    KafkaConnection kafka;
 
     private Admin admin;
 
     public synchronized Admin get() {
         if (admin == null) {
-            admin = Admin.create(Map.of(
-                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+            admin = Admin.create(kafka.clientConfig(Map.of(
                     AdminClientConfig.CLIENT_ID_CONFIG, "sdfarm-gateway-admin",
                     AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000)));
         }
         return admin;
     }

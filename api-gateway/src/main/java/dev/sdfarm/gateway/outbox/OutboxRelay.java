@@ -1,6 +1,6 @@
 package dev.sdfarm.gateway.outbox;
 
-import java.time.Duration;
+import dev.sdfarm.core.KafkaConnection;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -22,6 +22,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +45,8 @@ public class OutboxRelay {
     AgroalDataSource dataSource;
     @Inject
     MeterRegistry metrics;
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    @Inject
+    KafkaConnection kafka;
     @ConfigProperty(name = "sdfarm.outbox.poll-ms", defaultValue = "250")
     long pollMillis;
 
@@ -54,13 +55,12 @@ public class OutboxRelay {
     private KafkaProducer<String, byte[]> producer;
 
     void start(@Observes StartupEvent e) {
-        producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        producer = new KafkaProducer<>(kafka.clientConfig(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 2,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000,
-                ProducerConfig.CLIENT_ID_CONFIG, "sdfarm-gateway-outbox"),
+                ProducerConfig.CLIENT_ID_CONFIG, "sdfarm-gateway-outbox")),
                 new StringSerializer(), new ByteArraySerializer());
         metrics.gauge("sdfarm.outbox.published", published);
         loop = new PollingLoop("outbox-relay", Duration.ofMillis(pollMillis), () -> relayOnce() == BATCH);
