@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,7 +74,7 @@ class ChartValuesTest {
         assertEquals(Chart.value(scenario, "converter.bulk.schedule"), cron.getSpec().getSchedule());
         assertEquals("Forbid", cron.getSpec().getConcurrencyPolicy());
         Container c = cron.getSpec().getJobTemplate().getSpec().getTemplate().getSpec().getContainers().getFirst();
-        assertEquals("ghcr.io/sdfarm/converter:0.1.0", c.getImage());
+        assertEquals("registry.example.com/sdfarm/converter:0.1.0-rc1", c.getImage());
         List<String> expected = new ArrayList<>(List.of("request-bulk",
                 "--gateway", "http://farm-sdfarm-gateway:8080",
                 "--source-prefix", (String) Chart.value(scenario, "converter.bulk.sourcePrefix"),
@@ -111,7 +112,7 @@ class ChartValuesTest {
         Container gw = gatewayPod(Chart.render(null)).getContainers().getFirst();
         var env = env(gw);
         assertEquals("kubernetes", env.get("SDFARM_CONVERSIONS_LAUNCHER").getValue());
-        assertEquals("ghcr.io/sdfarm/converter:0.1.0", env.get("SDFARM_CONVERSIONS_IMAGE").getValue());
+        assertEquals("sdfarm/converter:0.1.0", env.get("SDFARM_CONVERSIONS_IMAGE").getValue());
         assertEquals(Chart.NAMESPACE, env.get("SDFARM_CONVERSIONS_NAMESPACE").getValue());
         assertEquals("farm-sdfarm-converter", env.get("SDFARM_CONVERSIONS_SERVICE_ACCOUNT").getValue());
         assertEquals("8080", env.get("SDFARM_GATEWAY_PORT").getValue());
@@ -202,6 +203,24 @@ class ChartValuesTest {
         assertEquals(List.of("sdfarm-tester", "api-key"), List.of(own.getName(), own.getKey()));
         assertFalse(env(single(Chart.renderTestHooks()).getSpec().getContainers().getFirst())
                 .containsKey("SDFARM_API_KEY"), "no key Secret configured, yet the test pod reads one");
+    }
+
+    @Test
+    void theValuesExampleOfTheProjectReadmeRenders() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        int section = readme.indexOf("## Deploy on Kubernetes");
+        assertTrue(section >= 0, "README.md has no 'Deploy on Kubernetes' section");
+        int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
+        Path values = Files.createTempFile("readme-values-", ".yaml");
+        try {
+            Files.writeString(values, readme.substring(start, readme.indexOf("```", start)));
+            List<HasMetadata> objects = Chart.render(values);
+            assertEquals(new Quantity("1"), workerPod(objects).getContainers().getFirst().getResources().getLimits()
+                    .get(GPU));
+            assertEquals("0 3 * * *", Chart.named(objects, CronJob.class, "bulk-convert").getSpec().getSchedule());
+        } finally {
+            Files.delete(values);
+        }
     }
 
     private static Pod single(List<HasMetadata> hooks) {
