@@ -64,6 +64,26 @@ public final class ObjectStores {
         return new FileObjectStore(Path.of(location));
     }
 
+    /**
+     * The settings under their canonical names. A name may come with dots or underscores for the dashes
+     * ({@code path.style}, {@code ACCESS_KEY_ID}): that is how a config map keyed from environment variables
+     * ({@code SDFARM_STORE_S3_PATH_STYLE}) spells them.
+     */
+    private static Map<String, String> canonicalNames(Map<String, String> settings) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (var e : settings.entrySet()) {
+            String name = e.getKey().toLowerCase(Locale.ROOT).replace('.', '-').replace('_', '-');
+            if (!SETTINGS.contains(name)) {
+                throw new IllegalArgumentException("unknown S3 setting '" + e.getKey() + "'; known: " + SETTINGS);
+            }
+            if (out.put(name, e.getValue()) != null) {
+                throw new IllegalArgumentException("S3 setting '" + name + "' is given twice, as '" + e.getKey()
+                        + "' and another spelling");
+            }
+        }
+        return out;
+    }
+
     /** The S3 settings for an {@code s3://bucket/prefix} location. */
     public static S3Config s3Config(String location, Map<String, String> settings) {
         URI uri;
@@ -79,11 +99,7 @@ public final class ObjectStores {
             throw new IllegalArgumentException("object store location '" + location
                     + "' is not of the form s3://bucket or s3://bucket/prefix");
         }
-        for (String name : settings.keySet()) {
-            if (!SETTINGS.contains(name)) {
-                throw new IllegalArgumentException("unknown S3 setting '" + name + "'; known: " + SETTINGS);
-            }
-        }
+        settings = canonicalNames(settings);
         String endpoint = settings.get(ENDPOINT);
         URI endpointUri = endpoint == null || endpoint.isBlank() ? null : URI.create(endpoint);
         String region = settings.get(REGION);

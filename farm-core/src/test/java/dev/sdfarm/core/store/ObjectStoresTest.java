@@ -70,4 +70,17 @@ class ObjectStoresTest {
         assertThrows(IllegalArgumentException.class, () -> ObjectStores.s3Config("s3://renders",
                 Map.of(ObjectStores.REGION, "us-east-1", ObjectStores.PATH_STYLE, "yes")));
     }
+
+    @Test
+    void settingsKeyedFromEnvironmentVariablesAreRecognised() {
+        // SDFARM_STORE_S3_PATH_STYLE and SDFARM_STORE_S3_ACCESS_KEY_ID reach a config map as these keys
+        S3Config c = ObjectStores.s3Config("s3://renders", Map.of("endpoint", "http://127.0.0.1:9000",
+                "path.style", "true", "access.key.id", "minio", "SECRET_ACCESS_KEY", "minio-secret"));
+        assertTrue(c.pathStyle());
+        assertEquals("minio", c.accessKeyId());
+        assertTrue(c.hasStaticCredentials());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> ObjectStores.s3Config(
+                "s3://renders", Map.of("region", "us-east-1", "path-style", "true", "path.style", "false")));
+        assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+    }
 }
