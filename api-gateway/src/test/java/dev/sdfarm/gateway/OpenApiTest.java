@@ -6,6 +6,7 @@ import io.restassured.RestAssured;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
 
 @QuarkusTest
@@ -17,6 +18,7 @@ class OpenApiTest {
                 .body("paths.'/v1/jobs'.post", notNullValue())
                 .body("paths.'/v1/jobs/{id}/events'.get", notNullValue())
                 .body("paths.'/v1/models'.get", notNullValue())
+                .body("paths.'/v1/workers'.get.parameters.name", hasItem("state"))
                 .body("paths.'/sdapi/v1/txt2img'.post", notNullValue())
                 .body("paths.'/sdapi/v1/png-info'.post", notNullValue())
                 .body("components.schemas.JobRequest.properties.negative_prompt", notNullValue());

@@ -66,6 +66,15 @@ final class TestFarm {
         return key(tenant, 1000);
     }
 
+    /** A key with {@code role} of a fresh tenant named {@code tenant} (made once per test run). */
+    static synchronized String key(String tenant, String role) {
+        return KEYS.computeIfAbsent(tenant + "/" + role, t -> {
+            admin().contentType(ContentType.JSON).body(Map.of("id", tenant)).post("/v1/tenants").then().statusCode(201);
+            return admin().contentType(ContentType.JSON).body(Map.of("role", role))
+                    .post("/v1/tenants/" + tenant + "/keys").then().statusCode(201).extract().path("key");
+        });
+    }
+
     /** The sha256 of the tiny model, synthesized into the store and registered (once). */
     static synchronized String model() throws IOException {
         if (modelSha == null) {
@@ -122,6 +131,17 @@ final class TestFarm {
             }
         }
         throw new AssertionError("no such record; saw " + seen);
+    }
+
+    /** Publishes raw records, e.g. heartbeats as a worker would (or garbage). */
+    static void publish(String topic, String key, byte[]... values) throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, FarmTestResource.bootstrapServers),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (byte[] v : values) {
+                p.send(new ProducerRecord<>(topic, key, v)).get();
+            }
+        }
     }
 
     /** Publishes job events as a worker would. */
