@@ -120,6 +120,25 @@ class ChartValuesTest {
     }
 
     @Test
+    void theWorkersViewSelectsThisReleasesWorkerPodsOnly() {
+        List<HasMetadata> objects = Chart.render(null);
+        var env = env(gatewayPod(objects).getContainers().getFirst());
+        assertEquals(Chart.NAMESPACE, env.get("SDFARM_WORKERS_NAMESPACE").getValue());
+        Map<String, String> selector = new java.util.HashMap<>();
+        for (String term : env.get("SDFARM_WORKERS_POD_SELECTOR").getValue().split(",")) {
+            String[] kv = term.split("=", 2);
+            selector.put(kv[0], kv[1]);
+        }
+        Map<String, String> workerLabels = Chart.named(objects, Deployment.class, "worker").getSpec().getTemplate()
+                .getMetadata().getLabels();
+        assertTrue(workerLabels.entrySet().containsAll(selector.entrySet()), selector + " vs " + workerLabels);
+        Map<String, String> gatewayLabels = Chart.named(objects, Deployment.class, "gateway").getSpec().getTemplate()
+                .getMetadata().getLabels();
+        assertFalse(gatewayLabels.entrySet().containsAll(selector.entrySet()), "gateway pods are not workers");
+        assertEquals(Chart.RELEASE, selector.get("app.kubernetes.io/instance"), "another release's workers stay out");
+    }
+
+    @Test
     void webuiPortIngressAndAutoscalerComeWithTheirValues() {
         List<HasMetadata> objects = Chart.render(Chart.scenario("gpu-workers"));
         Service svc = Chart.named(objects, Service.class, "gateway");

@@ -1,5 +1,6 @@
 package dev.sdfarm.gateway.worker;
 
+import dev.sdfarm.core.KafkaConnection;
 import dev.sdfarm.core.Topics;
 import dev.sdfarm.core.message.Messages;
 import dev.sdfarm.core.message.WorkerHeartbeat;
@@ -17,7 +18,6 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -44,8 +44,8 @@ public class HeartbeatConsumer {
     private static final long FIND_NEW_PARTITIONS_MS = 30_000;
     private static final long WARN_EVERY_MS = 60_000;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    @Inject
+    KafkaConnection kafka;
     @Inject
     WorkersConfig config;
     @Inject
@@ -75,12 +75,11 @@ public class HeartbeatConsumer {
     }
 
     private void run() {
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(kafka.clientConfig(Map.of(
                 ConsumerConfig.CLIENT_ID_CONFIG, "sdfarm-gateway-heartbeats",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest")),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
             long nextLook = 0;
