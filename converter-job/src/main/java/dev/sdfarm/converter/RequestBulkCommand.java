@@ -5,6 +5,7 @@ import dev.sdfarm.checkpoint.json.StrictJson;
 import dev.sdfarm.converter.cli.ExitCodes;
 import dev.sdfarm.converter.cli.UsageException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -41,6 +42,8 @@ public class RequestBulkCommand implements Callable<Integer> {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
     private static final String PATH = "/v1/conversions/bulk";
+    /** More than any answer of the gateway; the rest of a longer one is not read. */
+    private static final int MAX_ANSWER_BYTES = 64 * 1024;
 
     @Option(names = "--gateway", paramLabel = "URL", required = true,
             description = "The gateway's base URL, e.g. http://sdfarm-gateway:8080.")
@@ -81,10 +84,15 @@ public class RequestBulkCommand implements Callable<Integer> {
                 .header("Accept", "application/json, application/problem+json")
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
                 .build();
-        HttpResponse<String> response;
+        int status;
+        String answer;
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER).build()) {
-            response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            status = response.statusCode();
+            try (InputStream in = response.body()) {
+                answer = new String(in.readNBytes(MAX_ANSWER_BYTES), StandardCharsets.UTF_8);
+            }
         } catch (HttpConnectTimeoutException e) {
             return unreachable(endpoint, "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
         } catch (HttpTimeoutException e) {
@@ -94,7 +102,7 @@ public class RequestBulkCommand implements Callable<Integer> {
         } catch (IOException e) {
             return unreachable(endpoint, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         }
-        return answer(endpoint, response);
+        return answer(endpoint, status, answer);
     }
 
     private Map<String, Object> requestBody() {
@@ -118,9 +126,8 @@ public class RequestBulkCommand implements Callable<Integer> {
         return body;
     }
 
-    private static int answer(URI endpoint, HttpResponse<String> response) {
-        int status = response.statusCode();
-        Map<?, ?> json = jsonObject(response.body());
+    private static int answer(URI endpoint, int status, String body) {
+        Map<?, ?> json = jsonObject(body);
         if (status == 202 && json.get("id") instanceof String id && json.get("count") instanceof Number count) {
             long n = count.longValue();
             System.out.println("bulk " + id + " accepted: " + n + (n == 1 ? " conversion" : " conversions"));
@@ -128,10 +135,10 @@ public class RequestBulkCommand implements Callable<Integer> {
         }
         if (status == 202) {
             System.err.println("sdfarm: " + endpoint + " accepted the request but answered without 'id' and "
-                    + "'count': " + oneLine(response.body()));
+                    + "'count': " + oneLine(body));
             return ExitCodes.GATEWAY_FAILURE;
         }
-        String problem = problem(json, response.body());
+        String problem = problem(json, body);
         if (status >= 400 && status < 500) {
             System.err.println("sdfarm: the gateway refused the bulk request (HTTP " + status + "): " + problem
                     + (status == 401 || status == 403 ? "; check SDFARM_API_KEY" : ""));

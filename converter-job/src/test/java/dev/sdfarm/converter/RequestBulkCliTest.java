@@ -137,6 +137,15 @@ class RequestBulkCliTest {
     }
 
     @Test
+    void anAcceptanceWithoutIdAndCountIsAGatewayFailure(QuarkusMainLauncher launcher) {
+        answer(202, "text/html", "<html>" + "accepted ".repeat(20_000) + "</html>");
+        LaunchResult r = requestBulk(launcher, url());
+        assertEquals(3, r.exitCode());
+        assertTrue(r.getErrorOutput().contains("without 'id' and 'count'"), r.getErrorOutput());
+        assertTrue(r.getErrorOutput().length() < 1000, "one short line, not the whole answer");
+    }
+
+    @Test
     void anUnreachableGatewayExitsWithFourNamingTheUrl(QuarkusMainLauncher launcher) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
