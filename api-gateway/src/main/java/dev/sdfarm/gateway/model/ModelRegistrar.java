@@ -4,6 +4,7 @@ import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.CheckpointException;
 import dev.sdfarm.checkpoint.inspect.CheckpointInspector;
 import dev.sdfarm.checkpoint.inspect.Inspection;
+import dev.sdfarm.core.ModelTraits;
 import dev.sdfarm.core.store.FileObjectStore;
 import dev.sdfarm.core.store.NoSuchObjectException;
 import dev.sdfarm.core.store.ObjectKeys;
@@ -20,8 +21,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.Locale;
 
 /**
  * Registers a checkpoint that is in the store: hashes it, reads its anatomy (family, precision, EMA), and
@@ -64,10 +63,10 @@ public class ModelRegistrar {
         m.autov2 = in.hashes().autoV2();
         m.name = name;
         m.storeKey = key;
-        m.family = in.model().id();
-        m.precision = in.totals().dtypes().stream().max(Comparator.comparingLong(Inspection.DTypeCount::bytes))
-                .map(d -> d.dtype().toLowerCase(Locale.ROOT)).orElse("unknown");
-        m.ema = in.ema().present() ? "ema" : "no-ema";
+        ModelTraits traits = ModelTraits.of(in);
+        m.family = traits.family();
+        m.precision = traits.precision();
+        m.ema = traits.ema();
         m.sizeBytes = in.file().bytes();
         m.registeredAt = Instant.now();
         m.persist();

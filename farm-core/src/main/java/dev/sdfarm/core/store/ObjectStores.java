@@ -3,9 +3,13 @@ package dev.sdfarm.core.store;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Opens a store from one location string, as services take it from their configuration:
@@ -29,6 +33,8 @@ public final class ObjectStores {
     public static final String SECRET_ACCESS_KEY = "secret-access-key";
     private static final Set<String> SETTINGS = Set.of(ENDPOINT, REGION, PATH_STYLE, ACCESS_KEY_ID,
             SECRET_ACCESS_KEY);
+    /** Where the services' configuration keeps the S3 settings: {@code sdfarm.store.s3.endpoint} and so on. */
+    public static final String S3_CONFIG_PREFIX = "sdfarm.store.s3.";
 
     private ObjectStores() {
     }
@@ -82,6 +88,21 @@ public final class ObjectStores {
             }
         }
         return out;
+    }
+
+    /**
+     * The S3 settings found in a configuration, each under {@value #S3_CONFIG_PREFIX}{@code <setting>}, for
+     * {@link #open(String, Map)}. Asking for every setting by its full name lets a configuration with environment
+     * variables ({@code SDFARM_STORE_S3_ACCESS_KEY_ID}) find dashed names, which it could not enumerate.
+     *
+     * @param config the value of a configuration property, or empty when it is not set
+     */
+    public static Map<String, String> s3Settings(Function<String, Optional<String>> config) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String name : List.of(ENDPOINT, REGION, PATH_STYLE, ACCESS_KEY_ID, SECRET_ACCESS_KEY)) {
+            config.apply(S3_CONFIG_PREFIX + name).filter(v -> !v.isBlank()).ifPresent(v -> settings.put(name, v));
+        }
+        return settings;
     }
 
     /** The S3 settings for an {@code s3://bucket/prefix} location. */

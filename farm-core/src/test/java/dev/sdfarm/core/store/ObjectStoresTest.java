@@ -53,6 +53,18 @@ class ObjectStoresTest {
         assertEquals("eu-west-1", aws.region());
     }
 
+    @Test
+    void s3SettingsAreReadFromTheServicesConfigurationNames() {
+        Map<String, String> config = Map.of("sdfarm.store.s3.endpoint", "http://127.0.0.1:9000",
+                "sdfarm.store.s3.access-key-id", "minio", "sdfarm.store.s3.secret-access-key", "minio-secret",
+                "sdfarm.store.s3.region", " ", "sdfarm.store.location", "s3://renders");
+        Map<String, String> settings = ObjectStores.s3Settings(name -> java.util.Optional.ofNullable(config.get(name)));
+        assertEquals(Map.of(ObjectStores.ENDPOINT, "http://127.0.0.1:9000", ObjectStores.ACCESS_KEY_ID, "minio",
+                ObjectStores.SECRET_ACCESS_KEY, "minio-secret"), settings);
+        assertEquals("minio", ObjectStores.s3Config("s3://renders", settings).accessKeyId());
+        assertEquals(Map.of(), ObjectStores.s3Settings(name -> java.util.Optional.empty()));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "http://example.com/x", "s3:renders", "s3:///prefix", "s3://Bad_Bucket/x",
             "s3://renders/a//b", "s3://renders/x?versionId=1", "file://host/share", "ftp://x/y"})
