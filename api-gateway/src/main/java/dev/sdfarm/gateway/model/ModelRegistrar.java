@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.UUID;
 
 /**
  * Registers a checkpoint that is in the store: hashes it, reads its anatomy (family, precision, EMA), and
@@ -39,7 +40,19 @@ public class ModelRegistrar {
     public record Result(RegisteredModel model, boolean created) {
     }
 
+    /** Where a model made by a conversion came from: the source's sha256, the conversion, the bytes it saved. */
+    public record Lineage(String sourceSha256, UUID conversionId, long bytesSaved) {
+    }
+
     public Result register(String key, String name) {
+        return register(key, name, null);
+    }
+
+    /**
+     * Registers {@code key} with its {@code lineage} (null for a checkpoint that was put into the store as is). A
+     * converted model whose name is taken gets the first 8 hex digits of its sha256 appended instead of a 409.
+     */
+    public Result register(String key, String name, Lineage lineage) {
         try {
             ObjectKeys.require(key);
         } catch (IllegalArgumentException e) {
@@ -47,14 +60,20 @@ public class ModelRegistrar {
         }
         Inspection in = inspect(key);
         String modelName = name == null || name.isBlank() ? defaultName(key) : name.trim();
-        return record(key, modelName, in);
+        return record(key, modelName, in, lineage);
     }
 
     @Transactional
-    Result record(String key, String name, Inspection in) {
+    Result record(String key, String name, Inspection in, Lineage lineage) {
         RegisteredModel existing = RegisteredModel.findById(in.hashes().sha256());
         if (existing != null) {
+            if (lineage != null && existing.sourceSha256 == null) {
+                existing.setLineage(lineage);
+            }
             return new Result(existing, false);
+        }
+        if (lineage != null && RegisteredModel.count("name", name) > 0) {
+            name = name + "-" + in.hashes().sha256().substring(0, 8);
         }
         if (RegisteredModel.count("name", name) > 0) {
             throw ProblemException.conflict("another model is already called '" + name + "'; choose another name");
@@ -70,6 +89,9 @@ public class ModelRegistrar {
         m.ema = in.ema().present() ? "ema" : "no-ema";
         m.sizeBytes = in.file().bytes();
         m.registeredAt = Instant.now();
+        if (lineage != null) {
+            m.setLineage(lineage);
+        }
         m.persist();
         lookups.forgetModels();
         LOG.infof("model %s registered: %s (%s, %s, %s)", m.sha256, m.name, m.family, m.precision, m.ema);

@@ -1,5 +1,6 @@
 package dev.sdfarm.gateway.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sdfarm.gateway.auth.CurrentCaller;
 import dev.sdfarm.gateway.auth.Role;
@@ -16,6 +17,7 @@ import jakarta.ws.rs.core.Response;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 
 /** The model registry: what jobs may render with. */
 @Path("/v1/models")
@@ -31,11 +33,19 @@ public class ModelResource {
                             @JsonProperty("autov2") String autov2, @JsonProperty("family") String family,
                             @JsonProperty("precision") String precision, @JsonProperty("ema") String ema,
                             @JsonProperty("size_bytes") long sizeBytes, @JsonProperty("key") String key,
-                            @JsonProperty("registered_at") Instant registeredAt) {
-        static ModelView of(RegisteredModel m) {
+                            @JsonProperty("registered_at") Instant registeredAt,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("lineage") Lineage lineage) {
+        public static ModelView of(RegisteredModel m) {
             return new ModelView(m.name, m.sha256, m.autov2, m.family, m.precision, m.ema, m.sizeBytes, m.storeKey,
-                    m.registeredAt);
+                    m.registeredAt, m.sourceSha256 == null ? null
+                    : new Lineage(m.sourceSha256, m.conversionId, m.bytesSaved));
         }
+    }
+
+    /** Where a converted model came from: its source's sha256, the conversion that made it, the bytes saved. */
+    public record Lineage(@JsonProperty("source_sha256") String sourceSha256,
+                          @JsonProperty("conversion_id") UUID conversionId,
+                          @JsonProperty("bytes_saved") Long bytesSaved) {
     }
 
     /** The body of {@code POST /v1/models}: a checkpoint already in the store, and the name to give it. */
