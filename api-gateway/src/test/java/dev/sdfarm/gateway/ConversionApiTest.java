@@ -129,6 +129,20 @@ class ConversionApiTest {
     }
 
     @Test
+    void aRunningConversionCanBeCancelled() throws Exception {
+        checkpoint("raw/local/slow.safetensors", 24);
+        String id = submit(Map.of("source", "raw/local/slow.safetensors", "dest_prefix", "models/cancelled/"))
+                .then().statusCode(202).extract().path("id");
+        await(id, v -> "RUNNING".equals(v.path("state")) && Integer.valueOf(40).equals(v.path("progress.percent")))
+                .then().body("progress.phase", equalTo("convert"));
+        admin().delete("/v1/conversions/" + id).then().statusCode(202);
+        long started = System.nanoTime();
+        ended(id).then().body("state", equalTo("FAILED")).body("error", equalTo("cancelled"));
+        assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(30), "the child was stopped, not awaited");
+        admin().delete("/v1/conversions/" + id).then().statusCode(409);
+    }
+
+    @Test
     void bulkConvertsEveryCheckpointOnceAndSkipsThemTheSecondTime() throws Exception {
         checkpoint("raw/bulk/a.safetensors", 31);
         checkpoint("raw/bulk/sub/b.safetensors", 32);

@@ -92,9 +92,7 @@ public class KubernetesJobLauncher implements JobLauncher {
                 LOG.infof("conversion %s: Job %s exists already; following it", id, job.getMetadata().getName());
                 return;
             }
-            String error = refusal(e, "create", "jobs");
-            LOG.errorf("conversion %s: %s", id, error);
-            updates.failed(id, error, null);
+            updates.failed(id, refusal(e, "create", "jobs"), null);
         }
     }
 

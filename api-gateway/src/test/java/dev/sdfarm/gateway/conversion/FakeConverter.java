@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * exit codes, a one-line error on stderr) against a file store, so the launcher's process handling is tested
  * with a real child process. It does not slim: the output is the source safetensors file with the options
  * recorded in its metadata (a different file, still a valid checkpoint). A source key containing
- * {@code corrupt} fails with exit 2.
+ * {@code corrupt} fails with exit 2; one containing {@code slow} waits a minute before it converts.
  */
 public final class FakeConverter {
     private FakeConverter() {
@@ -54,6 +54,9 @@ public final class FakeConverter {
         byte[] src = Files.readAllBytes(in);
         System.out.println("converting " + source + " with " + String.join(" ", flags));
         System.out.println("progress 40 convert");
+        if (source.contains("slow")) {
+            Thread.sleep(60_000);
+        }
         byte[] converted = convert(src, String.join(" ", flags));
         System.out.println("progress 80 upload");
         Files.createDirectories(out.getParent());
