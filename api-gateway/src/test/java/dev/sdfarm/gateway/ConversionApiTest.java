@@ -5,18 +5,27 @@ import dev.sdfarm.checkpoint.DType;
 import dev.sdfarm.checkpoint.anatomy.ArchitecturePreset;
 import dev.sdfarm.checkpoint.slim.Progress;
 import dev.sdfarm.checkpoint.synth.Synthesizer;
+import dev.sdfarm.gateway.conversion.Conversion;
+import dev.sdfarm.gateway.conversion.ConversionOptions;
+import dev.sdfarm.gateway.conversion.ConversionService;
+import dev.sdfarm.gateway.conversion.ConversionState;
 import dev.sdfarm.gateway.conversion.FakeConverter;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -35,11 +44,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Conversions through the local launcher: a real child process per conversion, running {@link FakeConverter}
- * (the converter's contract on the JDK alone), as configured in {@link FarmTestResource}.
+ * (the converter's contract on the JDK alone), as configured in {@link LocalLauncherProfile}.
  */
 @QuarkusTest
+@TestProfile(LocalLauncherProfile.class)
 @QuarkusTestResource(value = FarmTestResource.class, restrictToAnnotatedClass = false)
 class ConversionApiTest {
+    @Inject
+    ConversionService conversions;
+
     static Path checkpoint(String key, long seed) throws Exception {
         Path file = FarmTestResource.storeRoot.resolve(key);
         Files.createDirectories(file.getParent());
@@ -129,6 +142,36 @@ class ConversionApiTest {
     }
 
     @Test
+    void atStartupInterruptedConversionsFailAndQueuedOnesRun() throws Exception {
+        checkpoint("raw/local/left.safetensors", 25);
+        UUID running = UUID.randomUUID();
+        UUID queued = UUID.randomUUID();
+        QuarkusTransaction.requiringNew().run(() -> {
+            leftOver(running, ConversionState.RUNNING, "models/left/left-a.safetensors").persist();
+            leftOver(queued, ConversionState.QUEUED, "models/left/left-fp16.safetensors").persist();
+        });
+        conversions.recoverUnfinished();
+        ended(running.toString()).then().body("state", equalTo("FAILED"))
+                .body("error", containsString("the gateway stopped while the converter ran"));
+        ended(queued.toString()).then().body("state", equalTo("SUCCEEDED"))
+                .body("model.lineage.conversion_id", equalTo(queued.toString()));
+    }
+
+    private static Conversion leftOver(UUID id, ConversionState state, String output) {
+        Conversion c = new Conversion();
+        c.id = id;
+        c.state = state;
+        c.sourceKey = "raw/local/left.safetensors";
+        c.sourceSize = 1;
+        c.outputKey = output;
+        c.options = ConversionOptions.defaults().toJson();
+        c.optionsKey = ConversionOptions.defaults().canonical();
+        c.launcher = "local";
+        c.createdAt = Instant.now();
+        return c;
+    }
+
+    @Test
     void aRunningConversionCanBeCancelled() throws Exception {
         checkpoint("raw/local/slow.safetensors", 24);
         String id = submit(Map.of("source", "raw/local/slow.safetensors", "dest_prefix", "models/cancelled/"))
@@ -181,7 +224,8 @@ class ConversionApiTest {
                 .then().statusCode(422).body("errors.field", hasItem("options.ema"))
                 .body("errors.field", hasItem("options.format"));
         submit(Map.of("source", "raw/local/valid.safetensors", "options", Map.of("sharpen", true)))
-                .then().statusCode(422).contentType("application/problem+json").body("detail", containsString("sharpen"));
+                .then().statusCode(422).contentType("application/problem+json")
+                .body("detail", containsString("sharpen"));
         submit(Map.of("source", "raw/local/valid.safetensors", "options", Map.of("drop_junk", "yes please")))
                 .then().statusCode(422).body("errors[0].field", containsString("drop_junk"));
         submit(Map.of("source", "../etc/passwd")).then().statusCode(422).body("errors[0].field", equalTo("source"));
@@ -191,7 +235,8 @@ class ConversionApiTest {
         submit(Map.of("source", "raw/local/valid.safetensors", "options", Map.of("bake_vae", "vae/missing.pt")))
                 .then().statusCode(422).body("errors[0].field", equalTo("options.bake_vae"));
         submit(Map.of("source", "raw/local/missing.safetensors")).then().statusCode(404)
-                .contentType("application/problem+json").body("detail", containsString("raw/local/missing.safetensors"));
+                .contentType("application/problem+json")
+                .body("detail", containsString("raw/local/missing.safetensors"));
         admin().contentType(ContentType.JSON).body("{\"source\": ").post("/v1/conversions").then().statusCode(400)
                 .contentType("application/problem+json");
         admin().contentType(ContentType.JSON).body(Map.of("source_prefix", "raw/local"))

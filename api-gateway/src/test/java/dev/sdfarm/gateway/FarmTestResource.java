@@ -37,11 +37,7 @@ public class FarmTestResource implements QuarkusTestResourceLifecycleManager {
                     "sdfarm.auth.bootstrap-admin-key", ADMIN_KEY,
                     // Test receivers listen on loopback; short backoff keeps retry tests quick.
                     "sdfarm.webhooks.allow-private", "true",
-                    "sdfarm.webhooks.initial-backoff", "500ms",
-                    // The local conversion launcher runs a stand-in that follows the converter's contract.
-                    "sdfarm.conversions.local-command", String.join(",", Path.of(System.getProperty("java.home"),
-                            "bin", "java").toString(), "-cp", Path.of("target/test-classes").toAbsolutePath()
-                            .toString(), "dev.sdfarm.gateway.conversion.FakeConverter"));
+                    "sdfarm.webhooks.initial-backoff", "500ms");
         } catch (Exception e) {
             throw new IllegalStateException("cannot start the test infrastructure: " + e.getMessage(), e);
         }

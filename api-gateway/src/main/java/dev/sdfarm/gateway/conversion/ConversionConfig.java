@@ -10,7 +10,7 @@ import java.util.Optional;
 /** {@code sdfarm.conversions.*}: which launcher runs the converter, and how (see the README's config table). */
 @ConfigMapping(prefix = "sdfarm.conversions")
 public interface ConversionConfig {
-    /** {@code local} or {@code kubernetes}; unset: kubernetes inside a cluster (KUBERNETES_SERVICE_HOST), else local. */
+    /** {@code local} or {@code kubernetes}; unset: kubernetes in a cluster (KUBERNETES_SERVICE_HOST), else local. */
     Optional<String> launcher();
 
     /** The converter command of the local launcher; unset: java -jar on converter-job's build output. */

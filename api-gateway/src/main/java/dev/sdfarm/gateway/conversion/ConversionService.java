@@ -177,7 +177,12 @@ public class ConversionService {
         return v;
     }
 
-    void recover(@Observes StartupEvent e) {
+    void onStart(@Observes StartupEvent e) {
+        recoverUnfinished();
+    }
+
+    /** Hands what an earlier gateway left QUEUED or RUNNING to the launcher (at startup). */
+    public void recoverUnfinished() {
         List<Conversion> unfinished = QuarkusTransaction.requiringNew().call(() ->
                 Conversion.<Conversion>list("state in ?1", Sort.ascending("createdAt"), ACTIVE));
         if (unfinished.isEmpty()) {

@@ -27,8 +27,8 @@ public class ConversionUpdates {
     @Inject
     ModelRegistrar registrar;
 
-    /** The converter runs (its {@code attempt}-th run; Kubernetes retries count up). */
-    public void running(UUID id, String k8sJob, int attempt) {
+    /** The converter runs (its {@code attempt}-th run; Kubernetes retries count up); a null tail keeps the log. */
+    public void running(UUID id, String k8sJob, int attempt, String logTail) {
         QuarkusTransaction.requiringNew().run(() -> {
             Conversion c = locked(id);
             if (c == null || c.state.ended()) {
@@ -44,6 +44,9 @@ public class ConversionUpdates {
             }
             if (k8sJob != null) {
                 c.k8sJob = k8sJob;
+            }
+            if (logTail != null) {
+                c.logTail = logTail;
             }
             if (changed) {
                 LOG.infof("conversion %s running (attempt %d) on %s", id, c.attempts, c.launcher);

@@ -119,11 +119,18 @@ public class KubernetesJobLauncher implements JobLauncher {
         if (inf == null) {
             return;
         }
-        try {
-            inf.start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warnf("the Job informer did not sync in 30 s: %s", e.getMessage());
-            return;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!inf.hasSynced()) {
+            if (System.nanoTime() > deadline) {
+                LOG.warnf("the Job informer did not sync in 30 s; unfinished conversions wait for their Jobs' events");
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
         for (UUID id : unfinished) {
             if (inf.getStore().getByKey(namespace() + "/" + ConverterJobTemplate.jobName(id)) == null) {
@@ -194,10 +201,7 @@ public class KubernetesJobLauncher implements JobLauncher {
                 notes.computeIfAbsent(id, k -> new LogTail()).add("attempt " + failedPods + " failed; retrying"
                         + " (backoffLimit " + job.getSpec().getBackoffLimit() + ")");
             }
-            updates.running(id, name, failedPods + 1);
-            if (retried) {
-                updates.progress(id, -1, null, tail(id, null));
-            }
+            updates.running(id, name, failedPods + 1, retried ? tail(id, null) : null);
         }
     }
 

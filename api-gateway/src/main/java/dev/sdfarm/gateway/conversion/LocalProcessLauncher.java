@@ -115,7 +115,7 @@ public class LocalProcessLauncher implements JobLauncher {
             if (stopping) {
                 p.destroyForcibly();
             }
-            updates.running(id, null, 1);
+            updates.running(id, null, 1, null);
             LogTail stderr = new LogTail();
             Thread errors = Thread.ofVirtual().name("conversion-stderr-" + id).start(() -> drain(p, tail, stderr));
             ConverterResult result = null;
