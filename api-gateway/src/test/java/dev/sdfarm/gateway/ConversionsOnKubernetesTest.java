@@ -2,6 +2,7 @@ package dev.sdfarm.gateway;
 
 import dev.sdfarm.gateway.conversion.FakeConverter;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -103,6 +104,16 @@ class ConversionsOnKubernetesTest {
 
         setStatus(name, new JobStatusBuilder().withActive(1).build());
         await(id, v -> "RUNNING".equals(v.path("state"))).then().body("attempts", equalTo(1));
+
+        // The pod's log tail is read for progress (the mock serves the log the converter would print).
+        String podName = name + "-abcde";
+        client.pods().resource(new PodBuilder().withNewMetadata().withName(podName)
+                .addToLabels("job-name", name).endMetadata().build()).create();
+        server.expect().get().withPath("/api/v1/namespaces/" + client.getNamespace() + "/pods/" + podName
+                        + "/log?pretty=false&tailLines=50")
+                .andReturn(200, "progress 10 download\nread 35 MB\nprogress 55 convert\n").always();
+        await(id, v -> Integer.valueOf(55).equals(v.path("progress.percent"))).then()
+                .body("progress.phase", equalTo("convert")).body("log_tail", hasItem("read 35 MB"));
 
         // The first pod failed, the Job controller starts another (backoffLimit 3): a second attempt.
         setStatus(name, new JobStatusBuilder().withActive(1).withFailed(1).build());

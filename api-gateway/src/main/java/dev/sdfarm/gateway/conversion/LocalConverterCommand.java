@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,18 +20,23 @@ import java.util.Set;
 @ApplicationScoped
 public class LocalConverterCommand {
     static final String CONVERTER_JAR = "converter-job/target/quarkus-app/quarkus-run.jar";
-    private static final int LEVELS_UP = 6;
+    private static final int LEVELS_UP = 8;
 
     @Inject
     ConversionConfig config;
 
     /** The command, without the converter's arguments; an {@link IllegalStateException} saying what to do. */
     public List<String> resolve() {
-        if (config.localCommand().isPresent() && !config.localCommand().get().isEmpty()) {
-            return config.localCommand().get();
+        return resolve(config.localCommand(), starts());
+    }
+
+    /** The configured command, else java -jar on the first converter jar in {@code starts} or their parents. */
+    static List<String> resolve(Optional<List<String>> configured, List<Path> starts) {
+        if (configured.isPresent() && !configured.get().isEmpty()) {
+            return configured.get();
         }
         Set<Path> looked = new LinkedHashSet<>();
-        for (Path start : starts()) {
+        for (Path start : starts) {
             Path dir = start;
             for (int i = 0; i < LEVELS_UP && dir != null; i++, dir = dir.getParent()) {
                 Path jar = dir.resolve(CONVERTER_JAR);
