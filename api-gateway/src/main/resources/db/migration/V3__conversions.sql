@@ -43,6 +43,7 @@ create index conversions_created on conversions (created_at desc, id desc);
 create index conversions_state_created on conversions (state, created_at desc, id desc);
 create index conversions_bulk on conversions (bulk_id, created_at desc, id desc) where bulk_id is not null;
 create index conversions_source on conversions (source_key, options_key);
+create index conversions_output on conversions (output_key);
 
 -- Lineage of a model made by a conversion.
 alter table models add column source_sha256 char(64);

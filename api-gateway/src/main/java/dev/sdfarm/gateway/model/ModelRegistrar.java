@@ -1,5 +1,6 @@
 package dev.sdfarm.gateway.model;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.CheckpointException;
 import dev.sdfarm.checkpoint.inspect.CheckpointInspector;
@@ -40,8 +41,13 @@ public class ModelRegistrar {
     public record Result(RegisteredModel model, boolean created) {
     }
 
-    /** Where a model made by a conversion came from: the source's sha256, the conversion, the bytes it saved. */
-    public record Lineage(String sourceSha256, UUID conversionId, long bytesSaved) {
+    /**
+     * Where a model made by a conversion came from: the source's sha256, the conversion, the bytes it saved
+     * (negative when the output is larger). Also its JSON in the model's view.
+     */
+    public record Lineage(@JsonProperty("source_sha256") String sourceSha256,
+                          @JsonProperty("conversion_id") UUID conversionId,
+                          @JsonProperty("bytes_saved") long bytesSaved) {
     }
 
     public Result register(String key, String name) {

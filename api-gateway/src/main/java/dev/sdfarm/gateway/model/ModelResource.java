@@ -17,7 +17,6 @@ import jakarta.ws.rs.core.Response;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 
 /** The model registry: what jobs may render with. */
 @Path("/v1/models")
@@ -34,18 +33,13 @@ public class ModelResource {
                             @JsonProperty("precision") String precision, @JsonProperty("ema") String ema,
                             @JsonProperty("size_bytes") long sizeBytes, @JsonProperty("key") String key,
                             @JsonProperty("registered_at") Instant registeredAt,
-                            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("lineage") Lineage lineage) {
+                            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("lineage")
+                            ModelRegistrar.Lineage lineage) {
         public static ModelView of(RegisteredModel m) {
             return new ModelView(m.name, m.sha256, m.autov2, m.family, m.precision, m.ema, m.sizeBytes, m.storeKey,
                     m.registeredAt, m.sourceSha256 == null ? null
-                    : new Lineage(m.sourceSha256, m.conversionId, m.bytesSaved));
+                    : new ModelRegistrar.Lineage(m.sourceSha256, m.conversionId, m.bytesSaved));
         }
-    }
-
-    /** Where a converted model came from: its source's sha256, the conversion that made it, the bytes saved. */
-    public record Lineage(@JsonProperty("source_sha256") String sourceSha256,
-                          @JsonProperty("conversion_id") UUID conversionId,
-                          @JsonProperty("bytes_saved") Long bytesSaved) {
     }
 
     /** The body of {@code POST /v1/models}: a checkpoint already in the store, and the name to give it. */

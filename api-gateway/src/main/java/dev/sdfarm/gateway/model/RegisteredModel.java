@@ -31,7 +31,7 @@ public class RegisteredModel extends PanacheEntityBase {
     public String sourceSha256;
     @Column(name = "conversion_id")
     public UUID conversionId;
-    /** Source bytes minus output bytes (negative when the output is larger, e.g. fp16 to fp32). */
+    /** Source bytes minus output bytes (negative when the output is larger, e.g. fp16 to fp32); null otherwise. */
     @Column(name = "bytes_saved")
     public Long bytesSaved;
 
