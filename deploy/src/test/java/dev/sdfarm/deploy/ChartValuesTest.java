@@ -120,6 +120,17 @@ class ChartValuesTest {
     }
 
     @Test
+    void converterJobsGetTheS3SecretByNameOnlyWhenThereIsOne() {
+        var env = env(gatewayPod(Chart.render(Chart.scenario("external-s3"))).getContainers().getFirst());
+        assertEquals("sdfarm-s3", env.get("SDFARM_CONVERSIONS_STORE_SECRET").getValue());
+        assertEquals("access-key-id", env.get("SDFARM_CONVERSIONS_STORE_SECRET_ACCESS_KEY_ID_KEY").getValue());
+        assertEquals("secret-access-key",
+                env.get("SDFARM_CONVERSIONS_STORE_SECRET_SECRET_ACCESS_KEY_KEY").getValue());
+        var minimal = env(gatewayPod(Chart.render(Chart.scenario("minimal"))).getContainers().getFirst());
+        assertFalse(minimal.containsKey("SDFARM_CONVERSIONS_STORE_SECRET"), "no Secret: the default chain");
+    }
+
+    @Test
     void theWorkersViewSelectsThisReleasesWorkerPodsOnly() {
         List<HasMetadata> objects = Chart.render(null);
         var env = env(gatewayPod(objects).getContainers().getFirst());

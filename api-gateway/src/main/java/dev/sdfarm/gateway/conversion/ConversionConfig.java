@@ -36,8 +36,16 @@ public interface ConversionConfig {
     @WithDefault("IfNotPresent")
     String imagePullPolicy();
 
-    /** A Secret with keys access-key-id and secret-access-key: the S3 credentials of the converter pods. */
+    /** A Secret with the S3 credentials of the converter pods; unset: the pods' default credentials chain. */
     Optional<String> storeSecret();
+
+    /** Key of the access key id in {@link #storeSecret()}. */
+    @WithDefault("access-key-id")
+    String storeSecretAccessKeyIdKey();
+
+    /** Key of the secret access key in {@link #storeSecret()}. */
+    @WithDefault("secret-access-key")
+    String storeSecretSecretAccessKeyKey();
 
     @WithDefault("2")
     int backoffLimit();

@@ -32,7 +32,11 @@ public final class ConverterJobTemplate {
     public record Settings(String image, Optional<List<String>> command, String imagePullPolicy,
                            Optional<String> serviceAccount, String cpuRequest, Optional<String> cpuLimit,
                            String memoryRequest, String memoryLimit, int backoffLimit, int ttlSecondsAfterFinished,
-                           long activeDeadlineSeconds, Map<String, String> env, Optional<String> storeSecret) {
+                           long activeDeadlineSeconds, Map<String, String> env, Optional<StoreSecret> storeSecret) {
+    }
+
+    /** A Secret holding the converter pods' S3 keys, and the keys (names) of the two values in it. */
+    public record StoreSecret(String name, String accessKeyIdKey, String secretAccessKeyKey) {
     }
 
     private ConverterJobTemplate() {
@@ -105,12 +109,14 @@ public final class ConverterJobTemplate {
         List<EnvVar> env = new ArrayList<>();
         s.env().forEach((k, v) -> env.add(new EnvVar(k, v, null)));
         s.storeSecret().ifPresent(secret -> {
-            for (String key : List.of(StoreEnvironment.ACCESS_KEY_ID, StoreEnvironment.SECRET_ACCESS_KEY)) {
-                env.add(new EnvVarBuilder().withName(StoreEnvironment.variable(key)).withNewValueFrom()
-                        .withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom()
-                        .build());
-            }
+            env.add(secretEnv(StoreEnvironment.ACCESS_KEY_ID, secret.name(), secret.accessKeyIdKey()));
+            env.add(secretEnv(StoreEnvironment.SECRET_ACCESS_KEY, secret.name(), secret.secretAccessKeyKey()));
         });
         return env;
+    }
+
+    private static EnvVar secretEnv(String s3Setting, String secret, String key) {
+        return new EnvVarBuilder().withName(StoreEnvironment.variable(s3Setting)).withNewValueFrom()
+                .withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom().build();
     }
 }

@@ -320,7 +320,8 @@ public class KubernetesJobLauncher implements JobLauncher {
         return new ConverterJobTemplate.Settings(config.image(), config.command(), config.imagePullPolicy(),
                 config.serviceAccount(), r.cpuRequest(), r.cpuLimit(), r.memoryRequest(), r.memoryLimit(),
                 config.backoffLimit(), config.ttlSecondsAfterFinished(), config.activeDeadlineSeconds(), env,
-                config.storeSecret());
+                config.storeSecret().map(name -> new ConverterJobTemplate.StoreSecret(name,
+                        config.storeSecretAccessKeyIdKey(), config.storeSecretSecretAccessKeyKey())));
     }
 
     private static JobCondition condition(JobStatus status, String type) {

@@ -43,4 +43,25 @@ class ConverterJobTemplateTest {
         assertEquals(id.toString(), job.getSpec().getTemplate().getMetadata().getLabels()
                 .get(ConverterJobTemplate.CONVERSION_ID));
     }
+
+    @Test
+    void s3KeysComeFromTheNamedSecretAsReferencesNeverAsValues() {
+        ConverterJobTemplate.Settings withSecret = new ConverterJobTemplate.Settings(SETTINGS.image(),
+                SETTINGS.command(), SETTINGS.imagePullPolicy(), Optional.of("converter"), SETTINGS.cpuRequest(),
+                SETTINGS.cpuLimit(), SETTINGS.memoryRequest(), SETTINGS.memoryLimit(), 1, 60, 7200, SETTINGS.env(),
+                Optional.of(new ConverterJobTemplate.StoreSecret("bucket-keys", "AWS_ACCESS_KEY_ID", "AWS_SECRET")));
+        var pod = ConverterJobTemplate.build(UUID.randomUUID(), List.of("convert-object"), withSecret).getSpec()
+                .getTemplate().getSpec();
+        assertEquals("converter", pod.getServiceAccountName());
+        Map<String, String> refs = new java.util.TreeMap<>();
+        for (var e : pod.getContainers().getFirst().getEnv()) {
+            if (e.getValueFrom() != null) {
+                assertNull(e.getValue(), e.getName());
+                var ref = e.getValueFrom().getSecretKeyRef();
+                refs.put(e.getName(), ref.getName() + "/" + ref.getKey());
+            }
+        }
+        assertEquals(Map.of("SDFARM_STORE_S3_ACCESS_KEY_ID", "bucket-keys/AWS_ACCESS_KEY_ID",
+                "SDFARM_STORE_S3_SECRET_ACCESS_KEY", "bucket-keys/AWS_SECRET"), refs);
+    }
 }
