@@ -61,7 +61,14 @@ function table(caption, headers, rows) {
 
 const num = (v) => (v === null || v === undefined ? '–' : Number(v).toLocaleString('en'));
 const time = (iso) => (iso ? new Date(iso).toLocaleTimeString('en-GB') : '–');
-const dateTime = (iso) => (iso ? new Date(iso).toLocaleString('en-GB') : '–');
+/** Today's times as hh:mm:ss, older ones with their day; the full instant is in the cell's title. */
+function dateTime(iso) {
+  if (!iso) return '–';
+  const d = new Date(iso);
+  const today = d.toDateString() === new Date().toDateString();
+  return today ? d.toLocaleTimeString('en-GB')
+    : d.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
 const short = (s, n = 8) => (s ? String(s).slice(0, n) : '–');
 
 function bytes(v) {
@@ -221,7 +228,8 @@ function renderOverview(o) {
   cards.push(card('Outbox backlog', o.outbox_backlog, 'outbox-backlog'));
   cards.push(card('Webhooks pending', o.webhooks_pending, 'webhooks-pending'));
   $('overview-cards').replaceChildren(...cards);
-  $('overview-updated').textContent = `Updated ${time(o.at)}`;
+  $('overview-updated').textContent = `Updated ${time(o.at)}. Queued per priority is counted at each update; `
+    + 'worker lag, jobs by state and the backlogs are the metrics gauges, refreshed every few seconds.';
   renderCharts(o.minutes || []);
 }
 
@@ -296,10 +304,10 @@ async function loadJobs() {
     el('td', { class: 'mono', title: j.id }, short(j.id)),
     el('td', {}, j.tenant),
     el('td', { class: 'state-cell' }, stateBadge(j.state)),
-    el('td', {}, progressCell(j.progress)),
+    el('td', { class: 'nowrap' }, progressCell(j.progress)),
     el('td', {}, j.priority),
     el('td', { class: 'prompt', title: j.prompt || '' }, j.prompt || ''),
-    el('td', {}, dateTime(j.created_at))));
+    el('td', { class: 'nowrap', title: j.created_at }, dateTime(j.created_at))));
     if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 7, class: 'hint' }, 'No jobs.')));
     body.replaceChildren(...rows);
     // The open detail follows its job, re-read only when the job has moved (keeps its scroll position).

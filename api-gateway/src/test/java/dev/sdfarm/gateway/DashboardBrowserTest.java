@@ -181,6 +181,15 @@ class DashboardBrowserTest {
                     .executeScript("return window.performance.timeOrigin;"), "the page was never reloaded");
             shot("jobs");
 
+            // Filtered to one tenant, the table holds only that tenant's jobs.
+            browser.findElement(By.id("filter-tenant")).sendKeys("orchard");
+            browser.findElement(By.cssSelector("#jobs-filter button[type=submit]")).click();
+            wait.until(d -> {
+                List<String> tenants = d.findElements(By.cssSelector("#jobs-table tbody tr td:nth-child(2)"))
+                        .stream().map(WebElement::getText).toList();
+                return !tenants.isEmpty() && tenants.stream().allMatch("orchard"::equals);
+            });
+
             // The DLQ: the second job failed on every attempt; the operator puts it back in the queue.
             String second = waiting.get(1);
             TestFarm.deadLetter(requested.get(second), "IllegalStateException: CUDA error: an illegal memory access", 3);

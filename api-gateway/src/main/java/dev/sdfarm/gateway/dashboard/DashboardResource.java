@@ -18,6 +18,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.apache.kafka.common.KafkaException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
@@ -114,7 +115,16 @@ public class DashboardResource {
     @Path("/dlq")
     public List<DeadLetter> deadLetters() {
         caller.require(Role.OPERATOR);
-        return deadLetters.list();
+        try {
+            return deadLetters.list();
+        } catch (KafkaException e) {
+            throw kafkaUnavailable(e);
+        }
+    }
+
+    private static ProblemException kafkaUnavailable(KafkaException e) {
+        return new ProblemException(503, "kafka-unavailable", "Kafka unavailable", "the dead-letter topics could "
+                + "not be read: " + e.getMessage() + "; try again when Kafka is reachable", null, Duration.ofSeconds(5));
     }
 
     /** Puts a dead-lettered request back on its origin topic (see {@link JobRequeue}); 202. */
@@ -123,9 +133,14 @@ public class DashboardResource {
     public Response requeue(@PathParam("topic") String topic, @PathParam("partition") int partition,
                             @PathParam("offset") long offset) {
         caller.require(Role.OPERATOR);
-        DeadLetter record = deadLetters.read(topic, partition, offset).orElseThrow(() -> ProblemException.notFound(
-                "no dead-letter record " + topic + "/" + partition + "@" + offset + " (the topics are "
-                        + String.join(", ", DeadLetters.TOPICS.keySet().stream().sorted().toList()) + ")"));
+        DeadLetter record;
+        try {
+            record = deadLetters.read(topic, partition, offset).orElseThrow(() -> ProblemException.notFound(
+                    "no dead-letter record " + topic + "/" + partition + "@" + offset + " (the topics are "
+                            + String.join(", ", DeadLetters.TOPICS.keySet().stream().sorted().toList()) + ")"));
+        } catch (KafkaException e) {
+            throw kafkaUnavailable(e);
+        }
         JobRequeue.Result r = requeue.requeue(record);
         if (r.requeued()) {
             relay.wake();

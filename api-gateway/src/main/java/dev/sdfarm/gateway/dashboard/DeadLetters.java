@@ -112,7 +112,7 @@ public class DeadLetters {
                     }
                 }
             }
-            throw new IllegalStateException("could not read " + topic + "/" + partition + "@" + offset + " within "
+            throw new org.apache.kafka.common.errors.TimeoutException("could not read " + topic + "/" + partition + "@" + offset + " within "
                     + readTimeout);
         }
     }
