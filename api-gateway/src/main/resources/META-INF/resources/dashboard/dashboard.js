@@ -369,26 +369,26 @@ async function refreshJobDetail() {
 
 // ---- workers ----
 
+// GET /v1/workers: { workers: [{ id, host, backend, state, last_seen, memory: { heap_used_bytes, heap_max_bytes },
+// resident_bytes, resident_models: [{ sha256, name }], current_jobs: [uuid], pod }], warnings: [string] }
 async function loadWorkers() {
   const box = $('workers-body');
   try {
     const w = await api('/v1/workers');
-    const workers = Array.isArray(w) ? w : (w.workers || w.items || []);
-    const warnings = Array.isArray(w) ? [] : (w.warnings || []);
+    const workers = w.workers || [];
     const rows = workers.map((x) => el('tr', { dataset: { workerId: x.id } },
-      el('td', { class: 'mono' }, x.id), el('td', {}, x.host), el('td', {}, x.backend),
-      el('td', {}, stateBadge(x.state)), el('td', {}, time(x.last_seen)),
-      el('td', {}, `${bytes(x.heap?.used ?? x.heap_used)} / ${bytes(x.heap?.max ?? x.heap_max)}`),
-      el('td', {}, bytes(x.resident_bytes)),
+      el('td', { class: 'mono' }, x.id), el('td', {}, x.host || '–'), el('td', {}, x.backend || '–'),
+      el('td', {}, stateBadge(x.state)), el('td', { class: 'nowrap', title: x.last_seen || '' }, time(x.last_seen)),
+      el('td', { class: 'nowrap' }, x.memory
+        ? `${bytes(x.memory.heap_used_bytes)} / ${bytes(x.memory.heap_max_bytes)}` : '–'),
+      el('td', { class: 'nowrap' }, bytes(x.resident_bytes)),
       el('td', {}, (x.resident_models || []).map((m) => m.name || short(m.sha256, 12)).join(', ') || '–'),
-      el('td', {}, Array.isArray(x.current_jobs) ? x.current_jobs.map((id) => short(id)).join(', ') || '–'
-        : num(x.current_jobs)),
+      el('td', { class: 'mono' }, (x.current_jobs || []).map((id) => short(id)).join(', ') || '–'),
       el('td', {}, x.pod ? `${x.pod.name} · ${x.pod.phase}${x.pod.ready ? ' · ready' : ''} · ${x.pod.node || '?'}`
-        + ` · ${x.pod.gpus ?? 0} GPU · ${x.pod.restarts ?? 0} restarts` : '–')));
+        + ` · ${x.pod.gpus} GPU · ${x.pod.restarts} restarts` : '–')));
     if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 10, class: 'hint' }, 'No workers seen.')));
     box.replaceChildren(
-      ...warnings.map((t) => el('p', { class: 'warning', role: 'alert' }, typeof t === 'string' ? t
-        : (t.message || JSON.stringify(t)))),
+      ...(w.warnings || []).map((t) => el('p', { class: 'warning', role: 'alert' }, t)),
       table('Workers', ['Worker', 'Host', 'Backend', 'State', 'Last seen', 'Heap used / max', 'Resident',
         'Resident models', 'Current jobs', 'Pod'], rows));
   } catch (e) {
@@ -398,19 +398,26 @@ async function loadWorkers() {
 
 // ---- conversions ----
 
+// GET /v1/conversions: [{ id, state, source, output, progress: { percent, phase }, error,
+// result: { bytes_in, bytes_out, bytes_saved, ... }, created_at, ... }]
 async function loadConversions() {
   const box = $('conversions-body');
   try {
-    const c = await api('/v1/conversions');
-    const items = Array.isArray(c) ? c : (c.items || []);
-    const rows = items.map((x) => el('tr', { dataset: { conversionId: x.id } },
-      el('td', { class: 'mono', title: x.id }, short(x.id)), el('td', {}, stateBadge(x.state)),
-      el('td', {}, el('span', { class: 'progress-cell' },
-        el('progress', { max: 100, value: x.progress?.percent ?? 0, 'aria-label': `${x.progress?.percent ?? 0} percent` }),
-        el('span', { class: 'progress-text' }, `${Math.round(x.progress?.percent ?? 0)}% ${x.progress?.phase || ''}`))),
-      el('td', { class: 'mono' }, x.source_key || x.source || '–'), el('td', { class: 'mono' }, x.output_key || '–'),
-      el('td', {}, bytes(x.bytes_in)), el('td', {}, bytes(x.bytes_out)), el('td', {}, bytes(x.bytes_saved)),
-      el('td', { class: 'error' }, x.error || ''), el('td', {}, dateTime(x.created_at))));
+    const items = await api('/v1/conversions');
+    const rows = items.map((x) => {
+      const pct = x.progress?.percent ?? 0;
+      return el('tr', { dataset: { conversionId: x.id } },
+        el('td', { class: 'mono', title: x.id }, short(x.id)), el('td', {}, stateBadge(x.state)),
+        el('td', { class: 'nowrap' }, el('span', { class: 'progress-cell' },
+          el('progress', { max: 100, value: pct, 'aria-label': `${pct} percent` }),
+          el('span', { class: 'progress-text' }, `${pct}% ${x.progress?.phase || ''}`))),
+        el('td', { class: 'mono' }, x.source || '–'), el('td', { class: 'mono' }, x.output || '–'),
+        el('td', { class: 'nowrap' }, bytes(x.result?.bytes_in)),
+        el('td', { class: 'nowrap' }, bytes(x.result?.bytes_out)),
+        el('td', { class: 'nowrap' }, bytes(x.result?.bytes_saved)),
+        el('td', { class: 'error' }, x.error || ''),
+        el('td', { class: 'nowrap', title: x.created_at }, dateTime(x.created_at)));
+    });
     if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 10, class: 'hint' }, 'No conversions.')));
     box.replaceChildren(table('Conversions', ['Conversion', 'State', 'Progress', 'Source', 'Output', 'In', 'Out',
       'Saved', 'Error', 'Created'], rows));
