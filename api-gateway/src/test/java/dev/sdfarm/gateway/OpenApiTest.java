@@ -6,6 +6,7 @@ import io.restassured.RestAssured;
 import org.junit.jupiter.api.Test;
 
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
 
 @QuarkusTest
@@ -17,6 +18,12 @@ class OpenApiTest {
                 .body("paths.'/v1/jobs'.post", notNullValue())
                 .body("paths.'/v1/jobs/{id}/events'.get", notNullValue())
                 .body("paths.'/v1/models'.get", notNullValue())
+                .body("paths.'/v1/workers'.get.parameters.name", hasItem("state"))
+                .body("paths.'/v1/conversions'.post", notNullValue())
+                .body("paths.'/v1/conversions/bulk'.post", notNullValue())
+                .body("paths.'/v1/conversions/{id}'.get", notNullValue())
+                .body("paths.'/v1/conversions/bulk/{id}'.get", notNullValue())
+                .body("components.schemas.ConversionOptions.properties.drop_junk", notNullValue())
                 .body("paths.'/sdapi/v1/txt2img'.post", notNullValue())
                 .body("paths.'/sdapi/v1/png-info'.post", notNullValue())
                 .body("components.schemas.JobRequest.properties.negative_prompt", notNullValue());

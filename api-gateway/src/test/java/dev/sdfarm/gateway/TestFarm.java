@@ -69,13 +69,18 @@ final class TestFarm {
         return key(tenant, 1000);
     }
 
-    /** An operator key of the tenant {@code operators} (made once per test run). */
-    static synchronized String operatorKey() {
-        String tenant = "operators";
-        key(tenant);
-        return KEYS.computeIfAbsent(tenant + "#operator", t -> admin().contentType(ContentType.JSON)
-                .body(Map.of("role", "OPERATOR")).post("/v1/tenants/" + tenant + "/keys").then().statusCode(201)
-                .extract().path("key"));
+    /** A key with {@code role} of a fresh tenant named {@code tenant} (made once per test run). */
+    static synchronized String key(String tenant, String role) {
+        return KEYS.computeIfAbsent(tenant + "/" + role, t -> {
+            admin().contentType(ContentType.JSON).body(Map.of("id", tenant)).post("/v1/tenants").then().statusCode(201);
+            return admin().contentType(ContentType.JSON).body(Map.of("role", role))
+                    .post("/v1/tenants/" + tenant + "/keys").then().statusCode(201).extract().path("key");
+        });
+    }
+
+    /** An operator key (tenant {@code operators}). */
+    static String operatorKey() {
+        return key("operators", "OPERATOR");
     }
 
     /** The sha256 of the tiny model, synthesized into the store and registered (once). */
@@ -148,6 +153,17 @@ final class TestFarm {
                     new RecordHeader("sdfarm-attempts", Integer.toString(attempts).getBytes(StandardCharsets.UTF_8)),
                     new RecordHeader("sdfarm-origin", (request.topic() + "/" + request.partition() + "@"
                             + request.offset()).getBytes(StandardCharsets.UTF_8))))).get();
+        }
+    }
+
+    /** Publishes raw records, e.g. heartbeats as a worker would (or garbage). */
+    static void publish(String topic, String key, byte[]... values) throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, FarmTestResource.bootstrapServers),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (byte[] v : values) {
+                p.send(new ProducerRecord<>(topic, key, v)).get();
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.sdfarm.converter;
 
-import dev.sdfarm.checkpoint.CheckpointFormat;
 import dev.sdfarm.checkpoint.Counts;
 import dev.sdfarm.checkpoint.slim.SlimOptions;
 import dev.sdfarm.checkpoint.slim.SlimResult;
@@ -8,7 +7,6 @@ import dev.sdfarm.checkpoint.slim.Slimmer;
 import dev.sdfarm.converter.cli.ExitCodes;
 import dev.sdfarm.converter.cli.ProgressBar;
 import dev.sdfarm.converter.cli.SlimOptionsMixin;
-import dev.sdfarm.converter.cli.UsageException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -47,15 +45,7 @@ public class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CheckpointFormat format = slim.explicitFormat();
-        if (format == null) {
-            format = SlimOptionsMixin.formatOf(out);
-        }
-        if (format == null) {
-            throw new UsageException("cannot tell the output format from '" + out.getFileName()
-                    + "'; name it .safetensors or .ckpt, or pass --format");
-        }
-        SlimOptions opts = slim.toSlimOptions(format);
+        SlimOptions opts = slim.toSlimOptionsFor(out.getFileName().toString());
         SlimResult r;
         try (ProgressBar bar = ProgressBar.open(in.getFileName().toString(), 0, quiet)) {
             r = Slimmer.slim(in, out, opts, force, null, bar);

@@ -297,4 +297,87 @@ class FarmE2E {
         assertEquals(List.of("/v1/images/outputs/local/" + id + "/0.png", "/v1/images/outputs/local/" + id + "/1.png"),
                 urls);
     }
+
+    @Test
+    @Order(9)
+    void bulkSlimmingConvertsAFolderAndRegistersTheModelsWithLineage() throws Exception {
+        // A folder of checkpoints as a training run leaves them: fp32 with EMA and training state, as .safetensors
+        // and as a pickled .ckpt, in a sub-folder too, and one file that is not a checkpoint at all.
+        Path raw = farm.storeDir().resolve("models/raw");
+        Files.createDirectories(raw.resolve("runs"));
+        Synthesizer.write(raw.resolve("alpha.safetensors"), new Synthesizer.Options(ArchitecturePreset.TINY_SD1,
+                CheckpointFormat.SAFETENSORS, DType.F32, true, false, 21), true, Progress.NONE);
+        Synthesizer.write(raw.resolve("runs/beta.ckpt"), new Synthesizer.Options(ArchitecturePreset.TINY_SD1,
+                CheckpointFormat.TORCH_ZIP, DType.F32, true, true, 22), true, Progress.NONE);
+        Files.write(raw.resolve("broken.safetensors"), "not a checkpoint".getBytes(StandardCharsets.UTF_8));
+
+        Map<String, Object> options = Map.of("precision", "fp16", "ema", "drop", "drop_junk", true);
+        JsonNode bulk = admin.post("/v1/conversions/bulk", Map.of("source_prefix", "models/raw/",
+                "dest_prefix", "models/slim/", "options", options)).expect(202);
+        assertEquals(3, bulk.path("count").asInt(), bulk.toString());
+        Map<String, JsonNode> ended = new HashMap<>();
+        for (JsonNode c : bulk.path("conversions")) {
+            ended.put(c.path("source").asText(), awaitConversion(c.path("id").asText()));
+        }
+
+        for (String source : List.of("models/raw/alpha.safetensors", "models/raw/runs/beta.ckpt")) {
+            JsonNode c = ended.get(source);
+            assertEquals("SUCCEEDED", c.path("state").asText(), c.toString());
+            Path in = farm.storeDir().resolve(source);
+            Path out = farm.storeDir().resolve(c.path("output").asText());
+            assertTrue(c.path("output").asText().startsWith("models/slim/"), c.toString());
+            long saved = Files.size(in) - Files.size(out);
+            assertTrue(saved > Files.size(in) / 2, "fp16 without EMA is less than half of fp32 with EMA: " + c);
+            JsonNode model = c.path("model");
+            assertEquals(sha256(out), model.path("sha256").asText());
+            assertEquals("fp16", model.path("precision").asText(), model.toString());
+            assertEquals(sha256(in), model.path("lineage").path("source_sha256").asText(), model.toString());
+            assertEquals(saved, model.path("lineage").path("bytes_saved").asLong(), model.toString());
+            assertEquals(c.path("id").asText(), model.path("lineage").path("conversion_id").asText());
+        }
+        JsonNode broken = ended.get("models/raw/broken.safetensors");
+        assertEquals("FAILED", broken.path("state").asText(), broken.toString());
+        assertTrue(!broken.path("error").asText().isBlank(), broken.toString());
+        assertTrue(Files.notExists(farm.storeDir().resolve(broken.path("output").asText())), "no partial output");
+
+        // The registry lists the slimmed models with their lineage, and the farm renders with one of them.
+        JsonNode models = admin.get("/v1/models").expect(200);
+        String slimName = ended.get("models/raw/alpha.safetensors").path("model").path("name").asText();
+        List<String> withLineage = new ArrayList<>();
+        (models.isArray() ? models : models.path("items")).forEach(m -> {
+            if (m.has("lineage")) {
+                withLineage.add(m.path("name").asText());
+            }
+        });
+        assertTrue(withLineage.contains(slimName), models.toString());
+        Map<String, Object> j = job(64, 2, 1, 71);
+        j.put("model", slimName);
+        awaitState(submit(j), "SUCCEEDED");
+
+        // Asked again, only the failed source is tried again.
+        JsonNode again = admin.post("/v1/conversions/bulk", Map.of("source_prefix", "models/raw/",
+                "dest_prefix", "models/slim/", "options", options)).expect(202);
+        assertEquals(1, again.path("count").asInt(), again.toString());
+        awaitConversion(again.path("conversions").get(0).path("id").asText());
+    }
+
+    private static JsonNode awaitConversion(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + JOB_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode c = admin.get("/v1/conversions/" + id).expect(200);
+            if (FarmClient.TERMINAL.contains(c.path("state").asText())) {
+                return c;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("conversion " + id + " did not end within " + JOB_TIMEOUT);
+    }
+
+    private static String sha256(Path file) throws Exception {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            in.transferTo(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), md));
+        }
+        return java.util.HexFormat.of().formatHex(md.digest());
+    }
 }

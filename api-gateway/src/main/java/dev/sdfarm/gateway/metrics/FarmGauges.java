@@ -2,6 +2,8 @@ package dev.sdfarm.gateway.metrics;
 
 import dev.sdfarm.core.Topics;
 import dev.sdfarm.core.message.JobEventType;
+import dev.sdfarm.gateway.worker.WorkerDirectory;
+import dev.sdfarm.gateway.worker.WorkerState;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,6 +27,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,10 +39,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Gauges that need a query: active jobs by state, outbox and webhook backlogs (Postgres), and the lag of the
- * workers' consumer group on each request topic (Kafka). They are refreshed by one thread every
- * {@code sdfarm.metrics.refresh} and read from memory, so scrapes (however many) cost no queries. A value that
- * could not be read is NaN until the next refresh succeeds.
+ * Gauges that need a query: active jobs by state, outbox and webhook backlogs (Postgres), the lag of the
+ * workers' consumer group on each request topic (Kafka), and the workers by state (heartbeats, and pods on
+ * Kubernetes). They are refreshed by one thread every {@code sdfarm.metrics.refresh} and read from memory, so
+ * scrapes (however many) cost no queries. A value that could not be read is NaN until the next refresh
+ * succeeds.
  */
 @ApplicationScoped
 public class FarmGauges {
@@ -60,11 +64,14 @@ public class FarmGauges {
     KafkaAdmin kafka;
     @Inject
     MeterRegistry metrics;
+    @Inject
+    WorkerDirectory workerDirectory;
     @ConfigProperty(name = "sdfarm.metrics.refresh", defaultValue = "5s")
     Duration refresh;
 
     private final Map<String, Value> jobs = new HashMap<>();
     private final Map<String, Value> lag = new HashMap<>();
+    private final Map<WorkerState, Value> workers = new EnumMap<>(WorkerState.class);
     private final Value outbox = new Value();
     private final Value webhooks = new Value();
     private ScheduledExecutorService timer;
@@ -108,6 +115,12 @@ public class FarmGauges {
             Gauge.builder("sdfarm.queue.lag", v, x -> x.v).tag("topic", t).tag("group", WORKER_GROUP)
                     .description("Requests on the topic not yet committed by the workers' group").register(metrics);
         }
+        for (WorkerState s : WorkerState.values()) {
+            Value v = new Value();
+            workers.put(s, v);
+            Gauge.builder("sdfarm.workers", v, x -> x.v).tag("state", s.name().toLowerCase(Locale.ROOT))
+                    .description("Workers in this state, as GET /v1/workers shows them").register(metrics);
+        }
         // Counted elsewhere; made here so that they are scraped (as 0) before the first event.
         for (JobEventType t : JobEventType.values()) {
             metrics.counter("sdfarm.job.events.applied", "type", t.name());
@@ -142,6 +155,14 @@ public class FarmGauges {
         } catch (Exception e) {
             lag.values().forEach(v -> v.v = Double.NaN);
             LOG.debugf("queue lag not refreshed: %s", e.getMessage());
+        }
+        try {
+            Map<WorkerState, Long> counts = new EnumMap<>(WorkerState.class);
+            workerDirectory.now().workers().forEach(w -> counts.merge(w.state(), 1L, Long::sum));
+            workers.forEach((state, v) -> v.v = counts.getOrDefault(state, 0L));
+        } catch (Exception e) {
+            workers.values().forEach(v -> v.v = Double.NaN);
+            LOG.debugf("worker gauges not refreshed: %s", e.getMessage());
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.sdfarm.gateway.model;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sdfarm.checkpoint.Checkpoint;
 import dev.sdfarm.checkpoint.CheckpointException;
 import dev.sdfarm.checkpoint.inspect.CheckpointInspector;
 import dev.sdfarm.checkpoint.inspect.Inspection;
+import dev.sdfarm.core.ModelTraits;
 import dev.sdfarm.core.store.FileObjectStore;
 import dev.sdfarm.core.store.NoSuchObjectException;
 import dev.sdfarm.core.store.ObjectKeys;
@@ -22,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.UUID;
 
 /**
  * Registers a checkpoint that is in the store: hashes it, reads its anatomy (family, precision, EMA), and
@@ -39,7 +42,24 @@ public class ModelRegistrar {
     public record Result(RegisteredModel model, boolean created) {
     }
 
+    /**
+     * Where a model made by a conversion came from: the source's sha256, the conversion, the bytes it saved
+     * (negative when the output is larger). Also its JSON in the model's view.
+     */
+    public record Lineage(@JsonProperty("source_sha256") String sourceSha256,
+                          @JsonProperty("conversion_id") UUID conversionId,
+                          @JsonProperty("bytes_saved") long bytesSaved) {
+    }
+
     public Result register(String key, String name) {
+        return register(key, name, null);
+    }
+
+    /**
+     * Registers {@code key} with its {@code lineage} (null for a checkpoint that was put into the store as is). A
+     * converted model whose name is taken gets the first 8 hex digits of its sha256 appended instead of a 409.
+     */
+    public Result register(String key, String name, Lineage lineage) {
         try {
             ObjectKeys.require(key);
         } catch (IllegalArgumentException e) {
@@ -47,14 +67,20 @@ public class ModelRegistrar {
         }
         Inspection in = inspect(key);
         String modelName = name == null || name.isBlank() ? defaultName(key) : name.trim();
-        return record(key, modelName, in);
+        return record(key, modelName, in, lineage);
     }
 
     @Transactional
-    Result record(String key, String name, Inspection in) {
+    Result record(String key, String name, Inspection in, Lineage lineage) {
         RegisteredModel existing = RegisteredModel.findById(in.hashes().sha256());
         if (existing != null) {
+            if (lineage != null && existing.sourceSha256 == null) {
+                existing.setLineage(lineage);
+            }
             return new Result(existing, false);
+        }
+        if (lineage != null && RegisteredModel.count("name", name) > 0) {
+            name = name + "-" + in.hashes().sha256().substring(0, 8);
         }
         if (RegisteredModel.count("name", name) > 0) {
             throw ProblemException.conflict("another model is already called '" + name + "'; choose another name");
@@ -64,12 +90,15 @@ public class ModelRegistrar {
         m.autov2 = in.hashes().autoV2();
         m.name = name;
         m.storeKey = key;
-        m.family = in.model().id();
-        m.precision = in.totals().dtypes().stream().max(Comparator.comparingLong(Inspection.DTypeCount::bytes))
-                .map(d -> d.dtype().toLowerCase(Locale.ROOT)).orElse("unknown");
-        m.ema = in.ema().present() ? "ema" : "no-ema";
+        ModelTraits traits = ModelTraits.of(in);
+        m.family = traits.family();
+        m.precision = traits.precision();
+        m.ema = traits.ema();
         m.sizeBytes = in.file().bytes();
         m.registeredAt = Instant.now();
+        if (lineage != null) {
+            m.setLineage(lineage);
+        }
         m.persist();
         lookups.forgetModels();
         LOG.infof("model %s registered: %s (%s, %s, %s)", m.sha256, m.name, m.family, m.precision, m.ema);

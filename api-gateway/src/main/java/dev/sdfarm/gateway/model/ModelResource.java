@@ -1,5 +1,6 @@
 package dev.sdfarm.gateway.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.sdfarm.gateway.auth.CurrentCaller;
 import dev.sdfarm.gateway.auth.Role;
@@ -31,10 +32,13 @@ public class ModelResource {
                             @JsonProperty("autov2") String autov2, @JsonProperty("family") String family,
                             @JsonProperty("precision") String precision, @JsonProperty("ema") String ema,
                             @JsonProperty("size_bytes") long sizeBytes, @JsonProperty("key") String key,
-                            @JsonProperty("registered_at") Instant registeredAt) {
-        static ModelView of(RegisteredModel m) {
+                            @JsonProperty("registered_at") Instant registeredAt,
+                            @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("lineage")
+                            ModelRegistrar.Lineage lineage) {
+        public static ModelView of(RegisteredModel m) {
             return new ModelView(m.name, m.sha256, m.autov2, m.family, m.precision, m.ema, m.sizeBytes, m.storeKey,
-                    m.registeredAt);
+                    m.registeredAt, m.sourceSha256 == null ? null
+                    : new ModelRegistrar.Lineage(m.sourceSha256, m.conversionId, m.bytesSaved));
         }
     }
 

@@ -7,6 +7,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
 import java.time.Instant;
+import java.util.UUID;
 
 /** A checkpoint in the store that jobs may name: by name, sha256 or webui's AutoV2 short hash. */
 @Entity
@@ -25,6 +26,20 @@ public class RegisteredModel extends PanacheEntityBase {
     public long sizeBytes;
     @Column(name = "registered_at")
     public Instant registeredAt;
+    /** Lineage, for a model made by a conversion: the source checkpoint's sha256. */
+    @Column(name = "source_sha256")
+    public String sourceSha256;
+    @Column(name = "conversion_id")
+    public UUID conversionId;
+    /** Source bytes minus output bytes (negative when the output is larger, e.g. fp16 to fp32); null otherwise. */
+    @Column(name = "bytes_saved")
+    public Long bytesSaved;
+
+    void setLineage(ModelRegistrar.Lineage lineage) {
+        sourceSha256 = lineage.sourceSha256();
+        conversionId = lineage.conversionId();
+        bytesSaved = lineage.bytesSaved();
+    }
 
     /**
      * The model {@code ref} names: its name, full sha256, or AutoV2 hash (webui accepts "name [hash]" too, and

@@ -10,7 +10,9 @@ public final class ExitCodes {
     public static final int BAD_INPUT = 2;
     /** {@code bulk}: some files failed; the others were converted. */
     public static final int PARTIAL_FAILURE = 3;
-    /** The environment failed us: disk full, permission denied, I/O error. */
+    /** {@code request-bulk}: the gateway failed (5xx, or an answer it should not give); a later try may work. */
+    public static final int GATEWAY_FAILURE = 3;
+    /** The environment failed us: disk full, permission denied, I/O error, missing object, unreachable gateway. */
     public static final int IO_ERROR = 4;
     /** A bug in sdfarm (an unexpected exception); the stack trace is printed. */
     public static final int INTERNAL_ERROR = 70;

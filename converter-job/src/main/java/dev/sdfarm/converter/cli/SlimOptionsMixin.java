@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 /** The conversion options {@code convert} and {@code bulk} share. */
 public class SlimOptionsMixin {
     @Option(names = "--format", paramLabel = "safetensors|ckpt",
-            description = "Output format. Default: from the output's extension (convert) or safetensors (bulk).")
+            description = "Output format. Default: from the output's extension (convert, convert-object) or "
+                    + "safetensors (bulk).")
     String format;
 
     @Option(names = "--precision", paramLabel = "fp16|bf16|fp32|fp8-e4m3fn|fp8-e5m2",
@@ -42,9 +43,10 @@ public class SlimOptionsMixin {
             description = "Everything else. Schedule buffers and EMA bookkeeping always keep their dtype. Default: ${DEFAULT-VALUE}.")
     String other;
 
-    @Option(names = "--bake-vae", paramLabel = "VAEFILE",
-            description = "Replace the checkpoint's VAE by this one (.pt/.ckpt/.safetensors, keys with or without first_stage_model.).")
-    Path bakeVae;
+    @Option(names = "--bake-vae", paramLabel = "VAE",
+            description = "Replace the checkpoint's VAE by this one (.pt/.ckpt/.safetensors, keys with or without "
+                    + "first_stage_model.): a file, or for convert-object a key in the store.")
+    String bakeVae;
 
     @Option(names = "--fix-clip", description = "Store CLIP position_ids as int64 0..76 and rename old NovelAI text-encoder keys.")
     boolean fixClip;
@@ -65,7 +67,28 @@ public class SlimOptionsMixin {
                 precision == null ? null : precision(precision),
                 EmaMode.valueOf(choice("--ema", ema, "keep", "drop", "only")),
                 op("--unet", unet), op("--text-encoder", textEncoder), op("--vae", vae), op("--other", other),
-                bakeVae, fixClip, dropJunk, keepOnlyKnown, metadata());
+                bakeVae == null ? null : Path.of(bakeVae), fixClip, dropJunk, keepOnlyKnown, metadata());
+    }
+
+    /**
+     * The options for an output named {@code outputName} (a file or a store key): the format is {@code --format}
+     * or else the name's extension; a usage error when neither says.
+     */
+    public SlimOptions toSlimOptionsFor(String outputName) {
+        CheckpointFormat format = explicitFormat();
+        if (format == null) {
+            format = formatOf(outputName);
+        }
+        if (format == null) {
+            throw new UsageException("cannot tell the output format from '" + outputName
+                    + "'; name it .safetensors or .ckpt, or pass --format");
+        }
+        return toSlimOptions(format);
+    }
+
+    /** What {@code --bake-vae} names (a file, or a store key for {@code convert-object}), or null. */
+    public String bakeVae() {
+        return bakeVae;
     }
 
     /** The explicitly requested format, if any. */
@@ -83,7 +106,12 @@ public class SlimOptionsMixin {
 
     /** The format a file name implies: .safetensors, or .ckpt/.pt/.pth/.bin for torch archives. */
     public static CheckpointFormat formatOf(Path p) {
-        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return formatOf(p.getFileName().toString());
+    }
+
+    /** The format a file or key name implies, as {@link #formatOf(Path)}. */
+    public static CheckpointFormat formatOf(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
         if (n.endsWith(".safetensors")) {
             return CheckpointFormat.SAFETENSORS;
         }

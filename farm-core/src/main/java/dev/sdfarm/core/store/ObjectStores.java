@@ -3,9 +3,13 @@ package dev.sdfarm.core.store;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Opens a store from one location string, as services take it from their configuration:
@@ -29,6 +33,8 @@ public final class ObjectStores {
     public static final String SECRET_ACCESS_KEY = "secret-access-key";
     private static final Set<String> SETTINGS = Set.of(ENDPOINT, REGION, PATH_STYLE, ACCESS_KEY_ID,
             SECRET_ACCESS_KEY);
+    /** Where the services' configuration keeps the S3 settings: {@code sdfarm.store.s3.endpoint} and so on. */
+    public static final String S3_CONFIG_PREFIX = "sdfarm.store.s3.";
 
     private ObjectStores() {
     }
@@ -64,6 +70,41 @@ public final class ObjectStores {
         return new FileObjectStore(Path.of(location));
     }
 
+    /**
+     * The settings under their canonical names. A name may come with dots or underscores for the dashes
+     * ({@code path.style}, {@code ACCESS_KEY_ID}): that is how a config map keyed from environment variables
+     * ({@code SDFARM_STORE_S3_PATH_STYLE}) spells them.
+     */
+    private static Map<String, String> canonicalNames(Map<String, String> settings) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (var e : settings.entrySet()) {
+            String name = e.getKey().toLowerCase(Locale.ROOT).replace('.', '-').replace('_', '-');
+            if (!SETTINGS.contains(name)) {
+                throw new IllegalArgumentException("unknown S3 setting '" + e.getKey() + "'; known: " + SETTINGS);
+            }
+            if (out.put(name, e.getValue()) != null) {
+                throw new IllegalArgumentException("S3 setting '" + name + "' is given twice, as '" + e.getKey()
+                        + "' and another spelling");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The S3 settings found in a configuration, each under {@value #S3_CONFIG_PREFIX}{@code <setting>}, for
+     * {@link #open(String, Map)}. Asking for every setting by its full name lets a configuration with environment
+     * variables ({@code SDFARM_STORE_S3_ACCESS_KEY_ID}) find dashed names, which it could not enumerate.
+     *
+     * @param config the value of a configuration property, or empty when it is not set
+     */
+    public static Map<String, String> s3Settings(Function<String, Optional<String>> config) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String name : List.of(ENDPOINT, REGION, PATH_STYLE, ACCESS_KEY_ID, SECRET_ACCESS_KEY)) {
+            config.apply(S3_CONFIG_PREFIX + name).filter(v -> !v.isBlank()).ifPresent(v -> settings.put(name, v));
+        }
+        return settings;
+    }
+
     /** The S3 settings for an {@code s3://bucket/prefix} location. */
     public static S3Config s3Config(String location, Map<String, String> settings) {
         URI uri;
@@ -79,11 +120,7 @@ public final class ObjectStores {
             throw new IllegalArgumentException("object store location '" + location
                     + "' is not of the form s3://bucket or s3://bucket/prefix");
         }
-        for (String name : settings.keySet()) {
-            if (!SETTINGS.contains(name)) {
-                throw new IllegalArgumentException("unknown S3 setting '" + name + "'; known: " + SETTINGS);
-            }
-        }
+        settings = canonicalNames(settings);
         String endpoint = settings.get(ENDPOINT);
         URI endpointUri = endpoint == null || endpoint.isBlank() ? null : URI.create(endpoint);
         String region = settings.get(REGION);

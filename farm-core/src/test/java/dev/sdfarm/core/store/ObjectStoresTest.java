@@ -53,6 +53,18 @@ class ObjectStoresTest {
         assertEquals("eu-west-1", aws.region());
     }
 
+    @Test
+    void s3SettingsAreReadFromTheServicesConfigurationNames() {
+        Map<String, String> config = Map.of("sdfarm.store.s3.endpoint", "http://127.0.0.1:9000",
+                "sdfarm.store.s3.access-key-id", "minio", "sdfarm.store.s3.secret-access-key", "minio-secret",
+                "sdfarm.store.s3.region", " ", "sdfarm.store.location", "s3://renders");
+        Map<String, String> settings = ObjectStores.s3Settings(name -> java.util.Optional.ofNullable(config.get(name)));
+        assertEquals(Map.of(ObjectStores.ENDPOINT, "http://127.0.0.1:9000", ObjectStores.ACCESS_KEY_ID, "minio",
+                ObjectStores.SECRET_ACCESS_KEY, "minio-secret"), settings);
+        assertEquals("minio", ObjectStores.s3Config("s3://renders", settings).accessKeyId());
+        assertEquals(Map.of(), ObjectStores.s3Settings(name -> java.util.Optional.empty()));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "http://example.com/x", "s3:renders", "s3:///prefix", "s3://Bad_Bucket/x",
             "s3://renders/a//b", "s3://renders/x?versionId=1", "file://host/share", "ftp://x/y"})
@@ -69,5 +81,18 @@ class ObjectStoresTest {
                 Map.of(ObjectStores.REGION, "us-east-1", "secret", "x")));
         assertThrows(IllegalArgumentException.class, () -> ObjectStores.s3Config("s3://renders",
                 Map.of(ObjectStores.REGION, "us-east-1", ObjectStores.PATH_STYLE, "yes")));
+    }
+
+    @Test
+    void settingsKeyedFromEnvironmentVariablesAreRecognised() {
+        // SDFARM_STORE_S3_PATH_STYLE and SDFARM_STORE_S3_ACCESS_KEY_ID reach a config map as these keys
+        S3Config c = ObjectStores.s3Config("s3://renders", Map.of("endpoint", "http://127.0.0.1:9000",
+                "path.style", "true", "access.key.id", "minio", "SECRET_ACCESS_KEY", "minio-secret"));
+        assertTrue(c.pathStyle());
+        assertEquals("minio", c.accessKeyId());
+        assertTrue(c.hasStaticCredentials());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> ObjectStores.s3Config(
+                "s3://renders", Map.of("region", "us-east-1", "path-style", "true", "path.style", "false")));
+        assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
     }
 }
