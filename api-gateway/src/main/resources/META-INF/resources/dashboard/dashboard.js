@@ -8,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 let apiKey = sessionStorage.getItem(KEY_STORAGE);
 let streamAbort = null;
 let currentView = null;
-const jobsPage = { before: null, history: [], next: null, selected: null, selectedVersion: null };
+const jobsPage = { before: null, next: null, selected: null, selectedVersion: null };
 const charts = {};
 const imageCache = new Map();
 
@@ -541,18 +541,15 @@ $('logout').addEventListener('click', logout);
 $('jobs-filter').addEventListener('submit', (ev) => {
   ev.preventDefault();
   jobsPage.before = null;
-  jobsPage.history = [];
   loadJobs();
 });
 $('jobs-older').addEventListener('click', () => {
   if (!jobsPage.next) return;
-  jobsPage.history.push(jobsPage.before);
   jobsPage.before = jobsPage.next;
   loadJobs();
 });
 $('jobs-newest').addEventListener('click', () => {
   jobsPage.before = null;
-  jobsPage.history = [];
   loadJobs();
 });
 window.addEventListener('hashchange', route);

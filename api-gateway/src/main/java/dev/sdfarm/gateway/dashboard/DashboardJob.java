@@ -7,6 +7,7 @@ import dev.sdfarm.gateway.job.JobView;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** A row of the dashboard's all-tenant job list. */
@@ -44,6 +45,6 @@ public record DashboardJob(
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Events(@JsonProperty("last_seq") long lastSeq, @JsonProperty("worker_id") String workerId,
-                         @JsonProperty("webhooks") java.util.Map<String, Long> webhooks) {
+                         @JsonProperty("webhooks") Map<String, Long> webhooks) {
     }
 }
