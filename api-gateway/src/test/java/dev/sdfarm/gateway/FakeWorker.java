@@ -38,6 +38,36 @@ final class FakeWorker implements AutoCloseable {
                 + ", Seed: " + seed + ", Size: " + p.width() + "x" + p.height() + ", Model: " + r.model().name();
     }
 
+    /** Writes the request's images (flat PNGs with their infotext) to the store, as a worker would. */
+    static List<OutputImage> render(FileObjectStore store, GenerationRequest r) throws Exception {
+        var p = r.params();
+        List<OutputImage> outs = new ArrayList<>();
+        for (int i = 0; i < p.imageCount(); i++) {
+            long seed = p.seed() + i;
+            float[] chw = gradient(seed, p.width(), p.height());
+            String text = infotext(r, seed);
+            byte[] png = PngWriter.defaults().encode(Raster.fromSignedUnit(chw, p.height(), p.width()),
+                    List.of(PngText.of("parameters", text)));
+            String key = r.outputPrefix() + i + ".png";
+            store.put(key, png);
+            outs.add(new OutputImage(i, key, seed, text, p.width(), p.height(), png.length, "00"));
+        }
+        return outs;
+    }
+
+    /** A vertical gradient whose colour depends on the seed, so that different seeds look different. */
+    private static float[] gradient(long seed, int width, int height) {
+        float[] chw = new float[3 * width * height];
+        for (int c = 0; c < 3; c++) {
+            float base = Math.floorMod(seed * (c + 3), 11) / 11f * 1.2f - 0.6f;
+            for (int y = 0; y < height; y++) {
+                float v = base + (y / (float) height - 0.5f) * 0.8f;
+                java.util.Arrays.fill(chw, c * width * height + y * width, c * width * height + (y + 1) * width, v);
+            }
+        }
+        return chw;
+    }
+
     private void run() {
         try (consumer) {
             FileObjectStore store = new FileObjectStore(FarmTestResource.storeRoot);
@@ -46,18 +76,7 @@ final class FakeWorker implements AutoCloseable {
                     GenerationRequest r = Messages.fromJson(rec.value(), GenerationRequest.class);
                     var p = r.params();
                     TestFarm.emit(JobEvent.started(r.jobId(), "fake", p.totalSteps(), Instant.now()));
-                    List<OutputImage> outs = new ArrayList<>();
-                    for (int i = 0; i < p.imageCount(); i++) {
-                        long seed = p.seed() + i;
-                        float[] chw = new float[3 * p.width() * p.height()];
-                        java.util.Arrays.fill(chw, (seed % 7) / 7f);
-                        String text = infotext(r, seed);
-                        byte[] png = PngWriter.defaults().encode(Raster.fromSignedUnit(chw, p.height(), p.width()),
-                                List.of(PngText.of("parameters", text)));
-                        String key = r.outputPrefix() + i + ".png";
-                        store.put(key, png);
-                        outs.add(new OutputImage(i, key, seed, text, p.width(), p.height(), png.length, "00"));
-                    }
+                    List<OutputImage> outs = render(store, r);
                     TestFarm.emit(JobEvent.succeeded(r.jobId(), "fake", p.totalSteps(), outs, Instant.now()));
                 }
             }

@@ -18,12 +18,15 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -73,6 +76,11 @@ final class TestFarm {
             return admin().contentType(ContentType.JSON).body(Map.of("role", role))
                     .post("/v1/tenants/" + tenant + "/keys").then().statusCode(201).extract().path("key");
         });
+    }
+
+    /** An operator key (tenant {@code operators}). */
+    static String operatorKey() {
+        return key("operators", "OPERATOR");
     }
 
     /** The sha256 of the tiny model, synthesized into the store and registered (once). */
@@ -131,6 +139,21 @@ final class TestFarm {
             }
         }
         throw new AssertionError("no such record; saw " + seen);
+    }
+
+    /** Dead-letters a request as a worker that gave up on it would: its copy on the DLQ, with the headers. */
+    static RecordMetadata deadLetter(ConsumerRecord<String, byte[]> request, String error, int attempts)
+            throws Exception {
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, FarmTestResource.bootstrapServers),
+                new StringSerializer(), new ByteArraySerializer())) {
+            return p.send(new ProducerRecord<>(Topics.deadLetter(request.topic()), null, request.key(),
+                    request.value(), List.of(
+                    new RecordHeader("sdfarm-error", error.getBytes(StandardCharsets.UTF_8)),
+                    new RecordHeader("sdfarm-attempts", Integer.toString(attempts).getBytes(StandardCharsets.UTF_8)),
+                    new RecordHeader("sdfarm-origin", (request.topic() + "/" + request.partition() + "@"
+                            + request.offset()).getBytes(StandardCharsets.UTF_8))))).get();
+        }
     }
 
     /** Publishes raw records, e.g. heartbeats as a worker would (or garbage). */

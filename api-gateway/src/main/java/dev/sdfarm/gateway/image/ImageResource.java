@@ -17,8 +17,9 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Serves a job's images to their owner. Image keys are {@code outputs/<tenant>/<job>/<n>.png}; any other key,
- * or another tenant's, is answered exactly like a missing one.
+ * Serves a job's images to their owner, and any tenant's to operators and admins (the dashboard shows every
+ * tenant's jobs). Image keys are {@code outputs/<tenant>/<job>/<n>.png}; any other key, or for a submitter
+ * another tenant's, is answered exactly like a missing one.
  */
 @Path("/v1/images")
 public class ImageResource {
@@ -31,13 +32,13 @@ public class ImageResource {
     @Path("/{key: .+}")
     public Response get(@PathParam("key") String key) throws IOException {
         Caller c = caller.require(Role.SUBMITTER);
-        String own = "outputs/" + c.tenantId() + "/";
+        String readable = c.role().includes(Role.OPERATOR) ? "outputs/" : "outputs/" + c.tenantId() + "/";
         try {
             ObjectKeys.require(key);
         } catch (IllegalArgumentException e) {
             throw ProblemException.notFound("no image " + key);
         }
-        if (!key.startsWith(own)) {
+        if (!key.startsWith(readable)) {
             throw ProblemException.notFound("no image " + key);
         }
         InputStream in;

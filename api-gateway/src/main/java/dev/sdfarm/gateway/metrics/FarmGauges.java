@@ -26,11 +26,13 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -73,6 +75,32 @@ public class FarmGauges {
     private final Value outbox = new Value();
     private final Value webhooks = new Value();
     private ScheduledExecutorService timer;
+
+    /**
+     * The gauges' latest values, as read by the last refresh; a value that could not be read is null.
+     *
+     * @param jobs     active jobs by state (QUEUED, RUNNING), all tenants
+     * @param lag      the workers' group lag by request topic
+     * @param outbox   outbox rows not yet published
+     * @param webhooks webhook deliveries pending
+     */
+    public record Snapshot(Map<String, Long> jobs, Map<String, Long> lag, Long outbox, Long webhooks) {
+    }
+
+    /** The latest values, from memory: reading them costs no query. */
+    public Snapshot snapshot() {
+        Map<String, Long> j = new TreeMap<>();
+        jobs.forEach((k, v) -> j.put(k, read(v)));
+        Map<String, Long> l = new TreeMap<>();
+        lag.forEach((k, v) -> l.put(k, read(v)));
+        return new Snapshot(Collections.unmodifiableMap(j), Collections.unmodifiableMap(l), read(outbox),
+                read(webhooks));
+    }
+
+    private static Long read(Value v) {
+        double d = v.v;
+        return Double.isNaN(d) ? null : (long) d;
+    }
 
     void start(@Observes StartupEvent e) {
         for (String s : ACTIVE) {
