@@ -203,6 +203,7 @@ function onOverview(o) {
   // Views that follow the farm refresh with each tick.
   if (currentView === 'jobs' && jobsPage.before === null) loadJobs();
   if (currentView === 'workers') loadWorkers();
+  if (currentView === 'conversions') loadConversions();
 }
 
 // ---- overview ----

@@ -248,8 +248,22 @@ class DashboardBrowserTest {
         assertTrue(worker.contains("render-node-1") && worker.contains("tiny")
                 && worker.contains(waiting.get(1).substring(0, 8)), worker);
         shot("workers");
+        // A conversion of a file that is not a checkpoint runs the real converter (the local launcher) and fails
+        // with its reason; a successful one would register a second model, which this gateway's job tests do not
+        // expect (the conversion tests run in a gateway of their own).
+        Path notACheckpoint = FarmTestResource.storeRoot.resolve("models/raw/notes.safetensors");
+        Files.createDirectories(notACheckpoint.getParent());
+        Files.writeString(notACheckpoint, "training notes, not a checkpoint");
+        String conversion = as(op).contentType("application/json")
+                .body(Map.of("source", "models/raw/notes.safetensors", "options", Map.of("precision", "fp16")))
+                .post("/v1/conversions").then().statusCode(202).extract().path("id");
         browser.get(dashboard + "/#conversions");
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#conversions-body table")));
+        By conversionRow = By.xpath("//div[@id='conversions-body']//tr[contains(., '" + conversion.substring(0, 8)
+                + "')]");
+        wait.withTimeout(java.time.Duration.ofSeconds(90)).until(
+                ExpectedConditions.textToBePresentInElementLocated(conversionRow, "FAILED"));
+        assertTrue(browser.findElement(conversionRow).getText().contains("notes.safetensors"),
+                browser.findElement(conversionRow).getText());
         shot("conversions");
 
         browser.get(dashboard + "/#overview");
