@@ -352,7 +352,8 @@ public final class LocalFarm implements AutoCloseable {
     public String describe() {
         List<String> l = new ArrayList<>(List.of(
                 "sdfarm is running in " + home,
-                "  native API    " + gatewayUrl() + "/v1   (jobs, models, tenants, images)",
+                "  native API    " + gatewayUrl() + "/v1   (jobs, models, conversions, workers, tenants, images)",
+                "  dashboard     " + gatewayUrl() + "/dashboard/   (log in with the admin key)",
                 "  Swagger UI    " + gatewayUrl() + "/q/swagger-ui",
                 "  health        " + gatewayUrl() + "/q/health"));
         if (webuiUrl() != null) {
