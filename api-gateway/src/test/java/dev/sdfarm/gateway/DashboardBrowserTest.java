@@ -281,10 +281,12 @@ class DashboardBrowserTest {
         browser.findElement(By.cssSelector("#login-form button[type=submit]")).click();
     }
 
+    /**
+     * Saves the view to {@code target/screenshots/}, or to the folder named by {@code -Dsdfarm.screenshots}
+     * (the committed ones: {@code -Dsdfarm.screenshots=../bench/screenshots}), so a test run changes no tracked file.
+     */
     private static void shot(String view) throws Exception {
-        Path cwd = Path.of("").toAbsolutePath();
-        Path root = Files.exists(cwd.resolve("api-gateway")) ? cwd : cwd.getParent();
-        Path dir = root.resolve("bench/screenshots");
+        Path dir = Path.of(System.getProperty("sdfarm.screenshots", "target/screenshots")).toAbsolutePath();
         Files.createDirectories(dir);
         byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
         Files.write(dir.resolve("dashboard-" + view + ".png"), png);
