@@ -237,5 +237,18 @@ class JobApiTest {
         as(key).get("/v1/jobs?state=cancelled").then().body("id", equalTo(List.of(a)));
         as(key).get("/v1/jobs?state=bogus").then().statusCode(400);
         as(key).get("/v1/jobs?size=1&page=1").then().body("id", equalTo(List.of(a)));
+
+        // The list shows each queued job's position, the one its own view has.
+        String c = submit(key, FOX).then().statusCode(202).extract().path("id");
+        List<Map<String, Object>> listed = as(key).get("/v1/jobs?state=queued").then().statusCode(200).extract()
+                .path("");
+        assertEquals(List.of(c, b), listed.stream().map(j -> j.get("id")).toList());
+        for (Map<String, Object> j : listed) {
+            Object own = as(key).get("/v1/jobs/" + j.get("id")).then().extract().path("queue_position");
+            assertEquals(own, j.get("queue_position"), "position of " + j.get("id"));
+        }
+        assertTrue(((Number) listed.get(0).get("queue_position")).longValue()
+                > ((Number) listed.get(1).get("queue_position")).longValue(), listed.toString());
+        as(key).get("/v1/jobs?state=cancelled").then().body("[0].queue_position", equalTo(null));
     }
 }

@@ -28,7 +28,9 @@ import jakarta.transaction.Transactional;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -131,7 +133,34 @@ public class JobService {
                 ? Job.<Job>find("tenantId", Sort.descending("createdAt").and("id"), caller.tenantId())
                 : Job.<Job>find("tenantId = ?1 and state = ?2", Sort.descending("createdAt").and("id"),
                 caller.tenantId(), state);
-        return query.page(Page.of(page, size)).list().stream().map(this::view).toList();
+        List<Job> jobs = query.page(Page.of(page, size)).list();
+        Map<UUID, Long> positions = queuePositions(jobs);
+        Map<String, String> modelNames = new HashMap<>();
+        return jobs.stream().map(j -> view(j, positions.get(j.id), modelNames.computeIfAbsent(j.modelSha256, sha -> {
+            RegisteredModel m = RegisteredModel.findById(sha);
+            return m == null ? null : m.name;
+        }))).toList();
+    }
+
+    /**
+     * The queue positions of the queued jobs among {@code jobs}, in one round trip: for each, the queued jobs of
+     * its priority created before it (counted on the {@code jobs_queued} index).
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<UUID, Long> queuePositions(List<Job> jobs) {
+        List<UUID> queued = jobs.stream().filter(j -> j.state == JobState.QUEUED).map(j -> j.id).toList();
+        Map<UUID, Long> positions = new HashMap<>();
+        if (queued.isEmpty()) {
+            return positions;
+        }
+        List<Object[]> rows = Job.getEntityManager().createNativeQuery("""
+                select j.id, (select count(*) from jobs q where q.state = 'QUEUED' and q.priority = j.priority
+                              and q.created_at < j.created_at)
+                from jobs j where j.id in (:ids)""").setParameter("ids", queued).getResultList();
+        for (Object[] row : rows) {
+            positions.put(UUID.fromString(String.valueOf(row[0])), ((Number) row[1]).longValue());
+        }
+        return positions;
     }
 
     /**
