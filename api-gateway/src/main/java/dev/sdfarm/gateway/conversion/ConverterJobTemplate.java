@@ -1,5 +1,6 @@
 package dev.sdfarm.gateway.conversion;
 
+import dev.sdfarm.core.store.ObjectStores;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -109,8 +110,8 @@ public final class ConverterJobTemplate {
         List<EnvVar> env = new ArrayList<>();
         s.env().forEach((k, v) -> env.add(new EnvVar(k, v, null)));
         s.storeSecret().ifPresent(secret -> {
-            env.add(secretEnv(StoreEnvironment.ACCESS_KEY_ID, secret.name(), secret.accessKeyIdKey()));
-            env.add(secretEnv(StoreEnvironment.SECRET_ACCESS_KEY, secret.name(), secret.secretAccessKeyKey()));
+            env.add(secretEnv(ObjectStores.ACCESS_KEY_ID, secret.name(), secret.accessKeyIdKey()));
+            env.add(secretEnv(ObjectStores.SECRET_ACCESS_KEY, secret.name(), secret.secretAccessKeyKey()));
         });
         return env;
     }

@@ -2,6 +2,7 @@ package dev.sdfarm.gateway.conversion;
 
 import dev.sdfarm.core.store.FileObjectStore;
 import dev.sdfarm.core.store.ObjectStore;
+import dev.sdfarm.core.store.ObjectStores;
 import dev.sdfarm.gateway.store.StoreProducer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,9 +18,6 @@ import java.util.Map;
  */
 @ApplicationScoped
 public class StoreEnvironment {
-    static final String ACCESS_KEY_ID = "access-key-id";
-    static final String SECRET_ACCESS_KEY = "secret-access-key";
-
     @Inject
     StoreProducer.StoreConfig config;
     @Inject
@@ -31,9 +29,18 @@ public class StoreEnvironment {
 
     /** The S3 settings, credentials included when {@code withCredentials}, as environment variables. */
     public Map<String, String> s3(boolean withCredentials) {
+        return variables(config.s3(), withCredentials);
+    }
+
+    /**
+     * The settings as environment variables, under their canonical names whatever spelling the config map has
+     * (so {@code access.key.id}, from {@code SDFARM_STORE_S3_ACCESS_KEY_ID}, is a credential too).
+     */
+    static Map<String, String> variables(Map<String, String> s3, boolean withCredentials) {
         Map<String, String> env = new LinkedHashMap<>();
-        config.s3().forEach((k, v) -> {
-            if (withCredentials || !(k.equals(ACCESS_KEY_ID) || k.equals(SECRET_ACCESS_KEY))) {
+        ObjectStores.canonicalS3Settings(s3).forEach((k, v) -> {
+            boolean credential = k.equals(ObjectStores.ACCESS_KEY_ID) || k.equals(ObjectStores.SECRET_ACCESS_KEY);
+            if (withCredentials || !credential) {
                 env.put(variable(k), v);
             }
         });

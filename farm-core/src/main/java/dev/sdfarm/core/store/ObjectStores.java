@@ -71,11 +71,12 @@ public final class ObjectStores {
     }
 
     /**
-     * The settings under their canonical names. A name may come with dots or underscores for the dashes
-     * ({@code path.style}, {@code ACCESS_KEY_ID}): that is how a config map keyed from environment variables
-     * ({@code SDFARM_STORE_S3_PATH_STYLE}) spells them.
+     * S3 settings under their canonical names ({@link #ACCESS_KEY_ID}, ...). A name may come with dots or
+     * underscores for the dashes ({@code path.style}, {@code ACCESS_KEY_ID}): that is how a config map keyed from
+     * environment variables ({@code SDFARM_STORE_S3_PATH_STYLE}) spells them. An unknown setting, or one given
+     * twice under two spellings, is an {@link IllegalArgumentException}.
      */
-    private static Map<String, String> canonicalNames(Map<String, String> settings) {
+    public static Map<String, String> canonicalS3Settings(Map<String, String> settings) {
         Map<String, String> out = new java.util.HashMap<>();
         for (var e : settings.entrySet()) {
             String name = e.getKey().toLowerCase(Locale.ROOT).replace('.', '-').replace('_', '-');
@@ -120,7 +121,7 @@ public final class ObjectStores {
             throw new IllegalArgumentException("object store location '" + location
                     + "' is not of the form s3://bucket or s3://bucket/prefix");
         }
-        settings = canonicalNames(settings);
+        settings = canonicalS3Settings(settings);
         String endpoint = settings.get(ENDPOINT);
         URI endpointUri = endpoint == null || endpoint.isBlank() ? null : URI.create(endpoint);
         String region = settings.get(REGION);
